@@ -1,0 +1,14 @@
+import { spawnSync } from 'node:child_process';
+import { ConfigError, loadConfig } from '../lib/config';
+import { directDeployArgs } from '../lib/direct-deploy';
+
+/** `npm run deploy:region -- <region>`: deploys RegionalApp to one region without the pipeline (P10). */
+try {
+  const args = directDeployArgs(loadConfig(), process.argv[2]);
+  console.log(`> npx ${args.join(' ')}`);
+  process.exitCode = spawnSync('npx', args, { stdio: 'inherit' }).status ?? 1;
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exitCode = 1;
+}

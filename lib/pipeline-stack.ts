@@ -1,0 +1,154 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import { CodePipeline, CodePipelineSource, ManualApprovalStep, type StageDeployment, type Step } from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { RegionalAppStage } from '../stages/regional-app-stage';
+import type { AppConfig } from './config';
+import { APP_WAVE_NAME, appStageId, pipelineName } from './names';
+import { RegionCheckStep } from './pipeline/region-check-step';
+import { SynthStep } from './pipeline/synth-step';
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: AppConfig;
+}
+
+/**
+ * The self-mutating delivery pipeline (P1–P8). Read it top to bottom as the rollout it performs:
+ * source → synth → self-mutate → assets → RegionalApp in region A ∥ approval → region B → checks.
+ */
+export class PipelineStack extends Stack {
+  readonly pipeline: CodePipeline;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const source = CodePipelineSource.connection(config.repository, config.branch, {
+      connectionArn: config.connectionArn,
+      // The V2 trigger below starts the pipeline on a push to the branch.
+      triggerOnPush: false,
+    });
+    const reports = new PipelineReports(this, 'Reports', { pipelineName: pipelineName(config) });
+
+    this.pipeline = new CodePipeline(this, 'Pipeline', {
+      pipelineName: pipelineName(config),
+      pipelineType: codepipeline.PipelineType.V2,
+      synth: new SynthStep({ input: source, reportGroup: reports.synth }),
+      selfMutation: true,
+      // One CodeBuild job per asset type (P4): parallel publishing costs more and hits queue limits.
+      publishAssetsInParallel: false,
+      // Region A's deploy runs in the wave's first tranche, alongside the wait for approval (P5).
+      useChangeSets: false,
+      crossAccountKeys: false,
+      // Self-mutation and asset publishing use the CLI version the project is tested with.
+      cliVersion: cdkCliVersion(),
+      codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 } },
+    });
+
+    const checkStep = (region: string, stage: RegionalAppStage): Step =>
+      new RegionCheckStep(`Check-${region}`, { input: source, stage, region, reportGroup: reports.check(region) });
+    const stageOf = (region: string) => new RegionalAppStage(this, appStageId(region), { config, region });
+    const approval = new ManualApprovalStep(`Approve-${config.appRegions[1]}`, {
+      comment: `Region ${config.appRegions[0]} is deployed. Approve to deploy ${config.appRegions.slice(1).join(', ')}.`,
+    });
+
+    const appStages: StageDeployment[] = [];
+    const [regionA, ...laterRegions] = config.appRegions;
+    if (config.rollout === 'wave') {
+      // One CodePipeline stage; its actions run in tranches: A.Deploy ∥ Approval, then
+      // B.Deploy ∥ A.Check, then B.Check (README, "Waves and tranches").
+      const wave = this.pipeline.addWave(APP_WAVE_NAME);
+      const stageA = stageOf(regionA);
+      appStages.push(wave.addStage(stageA, { post: [checkStep(regionA, stageA)] }));
+      for (const region of laterRegions) {
+        const stage = stageOf(region);
+        appStages.push(wave.addStage(stage, { pre: [approval], post: [checkStep(region, stage)] }));
+      }
+    } else {
+      // Strict rings: region A deploys and passes its checks before anyone is asked to approve.
+      const stageA = stageOf(regionA);
+      appStages.push(this.pipeline.addStage(stageA, { post: [checkStep(regionA, stageA)] }));
+      laterRegions.forEach((region, index) => {
+        const stage = stageOf(region);
+        appStages.push(this.pipeline.addStage(stage, { pre: index === 0 ? [approval] : [], post: [checkStep(region, stage)] }));
+      });
+    }
+
+    this.pipeline.buildPipeline();
+    const built = this.pipeline.pipeline;
+    built.addTrigger({
+      providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+      gitConfiguration: {
+        sourceAction: built.stages[0].actions[0],
+        pushFilter: [{ branchesIncludes: [config.branch] }],
+      },
+    });
+    rollBackOnFailure(built, config.rollout === 'wave' ? [APP_WAVE_NAME] : config.appRegions.map(appStageId));
+    this.notifyToSlack(built, config);
+  }
+
+  /** P8: execution started/failed/succeeded and approval needed reach Slack through AWS Chatbot. */
+  private notifyToSlack(pipeline: codepipeline.Pipeline, config: AppConfig): void {
+    const channel = new chatbot.SlackChannelConfiguration(this, 'PipelineSlackChannel', {
+      slackChannelConfigurationName: `${pipelineName(config)}-slack`,
+      slackWorkspaceId: config.slack.workspaceId,
+      slackChannelId: config.slack.channelId,
+      loggingLevel: chatbot.LoggingLevel.ERROR,
+    });
+    pipeline.notifyOn('PipelineEventsToSlack', channel, {
+      events: [
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_STARTED,
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+        codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+      ],
+    });
+  }
+}
+
+function cdkCliVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8'));
+  return manifest.devDependencies['aws-cdk'];
+}
+
+/**
+ * P7: a failed app stage rolls back to the last successful execution by itself. The pipelines
+ * module does not expose `onFailure`, so it is set on the rendered stage.
+ */
+function rollBackOnFailure(pipeline: codepipeline.Pipeline, stageNames: readonly string[]): void {
+  const cfn = pipeline.node.defaultChild as codepipeline.CfnPipeline;
+  for (const name of stageNames) {
+    const index = pipeline.stages.findIndex((stage) => stage.stageName === name);
+    if (index < 0) throw new Error(`Pipeline has no stage named ${name}; cannot set its rollback on failure.`);
+    cfn.addPropertyOverride(`Stages.${index}.OnFailure`, { Result: 'ROLLBACK' });
+  }
+}
+
+interface PipelineReportsProps {
+  readonly pipelineName: string;
+}
+
+/** One CodeBuild report group per step, so each step's JUnit results are listed under its name. */
+class PipelineReports extends Construct {
+  readonly synth: codebuild.ReportGroup;
+  private readonly props: PipelineReportsProps;
+
+  constructor(scope: Construct, id: string, props: PipelineReportsProps) {
+    super(scope, id);
+    this.props = props;
+    this.synth = this.group('Synth', 'synth');
+  }
+
+  check(region: string): codebuild.ReportGroup {
+    return (this.node.tryFindChild(`Check-${region}`) as codebuild.ReportGroup | undefined)
+      ?? this.group(`Check-${region}`, `check-${region}`);
+  }
+
+  private group(id: string, suffix: string): codebuild.ReportGroup {
+    return new codebuild.ReportGroup(this, id, { reportGroupName: `${this.props.pipelineName}-${suffix}` });
+  }
+}

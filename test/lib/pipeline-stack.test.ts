@@ -1,0 +1,155 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { deployableConfig } from '../support/config';
+import { buildSpecOf, pipelineResource, projectsRunning, renderedStages, synthPipeline } from '../support/synth';
+
+/** `name@runOrder` of every action in a stage, sorted by run order then name. */
+function tranches(stage: { actions: { name: string; runOrder: number }[] }): string[] {
+  return [...stage.actions]
+    .sort((a, b) => a.runOrder - b.runOrder || a.name.localeCompare(b.name))
+    .map((action) => `${action.name}@${action.runOrder}`);
+}
+
+describe('PipelineStack, wave rollout (default)', () => {
+  const { template } = synthPipeline(deployableConfig());
+  const stages = renderedStages(template);
+
+  test('is a V2 pipeline whose stages run source → synth → self-mutation → assets → RegionalApp wave', () => {
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', { PipelineType: 'V2', Name: 'regionalapp-prod-pipeline' });
+    expect(stages.map((stage) => stage.name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'RegionalApp']);
+  });
+
+  test('a push to the configured branch starts it, through the CodeConnections source', () => {
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Triggers: [{
+        ProviderType: 'CodeStarSourceConnection',
+        GitConfiguration: { SourceActionName: 'your-org_regional-app', Push: [{ Branches: { Includes: ['main'] } }] },
+      }],
+      Stages: Match.arrayWith([Match.objectLike({
+        Name: 'Source',
+        Actions: [Match.objectLike({
+          ActionTypeId: Match.objectLike({ Provider: 'CodeStarSourceConnection' }),
+          Configuration: Match.objectLike({
+            ConnectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/4f6a0b9e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+            FullRepositoryId: 'your-org/regional-app',
+            BranchName: 'main',
+          }),
+        })],
+      })]),
+    });
+  });
+
+  test('publishes assets with one job per asset type', () => {
+    const assets = stages.find((stage) => stage.name === 'Assets');
+    expect(assets?.actions.map((action) => action.name)).toEqual(['FileAssets']);
+  });
+
+  test('the wave deploys region A alongside the approval, then region B, each region checked after its deploy', () => {
+    const wave = stages.find((stage) => stage.name === 'RegionalApp');
+    expect(tranches(wave!)).toEqual([
+      'RegionalApp-us-east-1.Api.Deploy@1',
+      'RegionalApp-us-east-1.Site.Deploy@1',
+      'RegionalApp-us-west-2.Approve-us-west-2@1',
+      'RegionalApp-us-east-1.Check-us-east-1@2',
+      'RegionalApp-us-west-2.Api.Deploy@2',
+      'RegionalApp-us-west-2.Site.Deploy@2',
+      'RegionalApp-us-west-2.Check-us-west-2@3',
+    ]);
+    const approval = wave!.actions.find((action) => action.provider === 'Manual');
+    expect(approval?.name).toContain('us-west-2');
+    expect(wave!.actions.filter((action) => action.region === 'us-west-2').map((action) => action.name))
+      .toEqual(expect.arrayContaining(['RegionalApp-us-west-2.Api.Deploy', 'RegionalApp-us-west-2.Site.Deploy']));
+  });
+
+  test('deploys without change sets, so region A needs no second tranche', () => {
+    const wave = stages.find((stage) => stage.name === 'RegionalApp')!;
+    expect(wave.actions.some((action) => /Prepare|ChangeSet/.test(action.name))).toBe(false);
+  });
+
+  test('the wave stage rolls back by itself on failure', () => {
+    expect(stages.find((stage) => stage.name === 'RegionalApp')?.onFailure).toEqual({ Result: 'ROLLBACK' });
+    expect(stages.filter((stage) => stage.onFailure).map((stage) => stage.name)).toEqual(['RegionalApp']);
+  });
+
+  test('each post-deploy check runs the e2e suite against its own region with that region\'s outputs', () => {
+    const checks = projectsRunning(template, 'npm run e2e:region');
+    expect(checks).toHaveLength(2);
+    const regionOf = (check: Record<string, any>) =>
+      check.Properties.Environment.EnvironmentVariables.find((variable: { Name: string }) => variable.Name === 'AWS_REGION')?.Value;
+    expect(checks.map(regionOf).sort()).toEqual(['us-east-1', 'us-west-2']);
+    for (const check of checks) expect(buildSpecOf(check).phases.install.commands).toEqual(['npm ci']);
+
+    // The outputs arrive as action variables from the same region's deploy actions.
+    const wave = pipelineResource(template).Properties.Stages.find((stage: { Name: string }) => stage.Name === 'RegionalApp');
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const check = wave.Actions.find((action: { Name: string }) => action.Name === `RegionalApp-${region}.Check-${region}`);
+      const stackPrefix = `RegionalAppPipelineRegionalApp${region.replace(/-/g, '')}`;
+      expect(JSON.parse(check.Configuration.EnvironmentVariables)).toEqual([
+        { name: 'API_URL', type: 'PLAINTEXT', value: expect.stringMatching(new RegExp(`^#\\{${stackPrefix}Api\\w+\\.ApiUrl\\}$`)) },
+        { name: 'SITE_URL', type: 'PLAINTEXT', value: expect.stringMatching(new RegExp(`^#\\{${stackPrefix}Site\\w+\\.SiteUrl\\}$`)) },
+      ]);
+    }
+  });
+
+  test('every build step publishes JUnit results through the shared buildspec.yml into its own report group', () => {
+    const groups = template.findResources('AWS::CodeBuild::ReportGroup');
+    expect(Object.values(groups).map((group) => group.Properties.Name).sort()).toEqual([
+      'regionalapp-prod-pipeline-check-us-east-1',
+      'regionalapp-prod-pipeline-check-us-west-2',
+      'regionalapp-prod-pipeline-synth',
+    ]);
+    const [synth] = projectsRunning(template, 'npx cdk synth');
+    const spec = buildSpecOf(synth);
+    expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: 22 });
+    expect(spec.phases.build.commands).toEqual([
+      'npm run config:check -- --deployable', 'npm run lint', 'npm run test:unit', 'npx cdk synth',
+    ]);
+    expect(spec.reports).toEqual({ '<ref>': { 'base-directory': 'reports', files: ['**/*.xml'], 'file-format': 'JUNITXML' } });
+    for (const check of projectsRunning(template, 'npm run e2e:region')) {
+      expect(Object.values(buildSpecOf(check).reports)).toEqual([{ 'base-directory': 'reports', files: ['**/*.xml'], 'file-format': 'JUNITXML' }]);
+    }
+  });
+
+  test('self-mutation uses the CDK CLI version the project pins', () => {
+    const [selfMutation] = projectsRunning(template, 'deploy RegionalAppPipeline');
+    expect(buildSpecOf(selfMutation).phases.install.commands).toEqual([`npm install -g aws-cdk@${require('../../package.json').devDependencies['aws-cdk']}`]);
+  });
+
+  test('pipeline execution started, failed, succeeded and approval needed reach Slack through AWS Chatbot', () => {
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', { SlackWorkspaceId: 'T0123ABCD', SlackChannelId: 'C0123ABCD' });
+    template.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      EventTypeIds: [
+        'codepipeline-pipeline-pipeline-execution-started',
+        'codepipeline-pipeline-pipeline-execution-failed',
+        'codepipeline-pipeline-pipeline-execution-succeeded',
+        'codepipeline-pipeline-manual-approval-needed',
+      ],
+    });
+  });
+});
+
+describe('PipelineStack, sequential rollout', () => {
+  const stages = renderedStages(synthPipeline(deployableConfig({ rollout: 'sequential' })).template);
+
+  test('region A deploys and passes its checks before the approval, then region B deploys and is checked', () => {
+    expect(stages.map((stage) => stage.name).slice(4)).toEqual(['RegionalApp-us-east-1', 'RegionalApp-us-west-2']);
+    expect(tranches(stages[4])).toEqual(['Api.Deploy@1', 'Site.Deploy@1', 'Check-us-east-1@2']);
+    expect(tranches(stages[5])).toEqual(['Approve-us-west-2@1', 'Api.Deploy@2', 'Site.Deploy@2', 'Check-us-west-2@3']);
+  });
+
+  test('each region\'s stage rolls back by itself on failure', () => {
+    expect(stages.slice(4).map((stage) => stage.onFailure)).toEqual([{ Result: 'ROLLBACK' }, { Result: 'ROLLBACK' }]);
+  });
+});
+
+describe('PipelineStack, three app regions', () => {
+  const config = deployableConfig({ appRegions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+  const wave = renderedStages(synthPipeline(config).template).find((stage) => stage.name === 'RegionalApp')!;
+
+  test('one approval holds back every region after A', () => {
+    expect(wave.actions.filter((action) => action.provider === 'Manual')).toHaveLength(1);
+    const deploys = wave.actions.filter((action) => action.name.endsWith('.Deploy'));
+    for (const region of ['us-west-2', 'eu-west-1']) {
+      expect(deploys.filter((action) => action.name.startsWith(`RegionalApp-${region}.`)).every((action) => action.runOrder === 2)).toBe(true);
+    }
+  });
+});
