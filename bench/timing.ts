@@ -142,3 +142,25 @@ export async function measureInterleaved(contenders: readonly Contender[], optio
   }
   return new Map([...samples].map(([name, values]) => [name, summarize(values)]));
 }
+
+/** What bench/run.ts hands every benchmark. */
+export interface BenchContext {
+  /** The project root (commands run here). */
+  readonly root: string;
+  /** Timed runs per contender (after one untimed warm-up). */
+  readonly runs: number;
+  /** Progress lines go here (stderr), so stdout holds just the results. */
+  readonly log: (message: string) => void;
+}
+
+/** What a benchmark gives back: the text to print and the figures run.ts writes to bench/results/<name>.json. */
+export interface BenchResult {
+  readonly report: string;
+  readonly json: unknown;
+}
+
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  readonly run: (context: BenchContext) => Promise<BenchResult>;
+}

@@ -48,9 +48,10 @@ class ExpandedPolicy implements IResolvable {
   resolve(context: IResolveContext): unknown {
     const resolved = context.resolve(this.original);
     if (!this.inline) return expandDocument(resolved, this.node);
-    return (resolved as { PolicyDocument: Document }[] | undefined)?.map((policy) => ({
+    // L1 property values are still camelCase here; CloudFormation casing is applied after.
+    return (resolved as { policyDocument: Document }[] | undefined)?.map((policy) => ({
       ...policy,
-      PolicyDocument: expandDocument(policy.PolicyDocument, this.node),
+      policyDocument: expandDocument(policy.policyDocument, this.node),
     }));
   }
 

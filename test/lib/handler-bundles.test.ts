@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bundleHandlers, HANDLERS } from '../../lib/handler-bundles';
+
+describe('handler bundles (A18)', () => {
+  const dir = bundleHandlers();
+
+  test('there is one handler source per function and one bundle per handler', () => {
+    const sources = readdirSync(path.resolve(__dirname, '../../lambda')).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3));
+    expect([...HANDLERS].sort()).toEqual(sources.sort());
+    for (const name of HANDLERS) expect(existsSync(path.join(dir, name, 'index.mjs'))).toBe(true);
+  });
+
+  test('bundles are minified ES modules that export a handler', () => {
+    for (const name of HANDLERS) {
+      const code = readFileSync(path.join(dir, name, 'index.mjs'), 'utf8');
+      expect(code).toMatch(/export\s*\{[^}]*as handler/);
+      expect(code.split('\n').length).toBeLessThan(10);
+    }
+  });
+
+  test('a bundle loads and answers in a fresh Node process with nothing but itself', () => {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e',
+      `const { handler } = await import(${JSON.stringify(path.join(dir, 'hello', 'index.mjs'))});
+       console.log(JSON.stringify(await handler({ requestContext: { requestId: 'r1' } })));`,
+    ], { env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
+    const response = JSON.parse(output.trim().split('\n').pop()!);
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ message: 'hello from eu-central-1', region: 'eu-central-1' });
+  });
+});
