@@ -19,6 +19,7 @@ export interface AppShape {
  * wildcard actions spelled out (Q5); bin/app.ts then runs cdk-nag over the tree (Q3).
  */
 export function buildApp(app: App, config: AppConfig, shape: AppShape = {}): void {
+  // Stacks directly in the app; each RegionalAppStage adds the same aspect to itself.
   Aspects.of(app).add(new ExplicitIamActions());
 
   if (shape.directDeployRegion) {

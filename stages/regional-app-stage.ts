@@ -1,6 +1,7 @@
-import { CfnOutput, Stage, Tags, type StageProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stage, Tags, type StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../lib/config';
+import { ExplicitIamActions } from '../lib/explicit-iam-actions';
 import { standardTags, type NameScope } from '../lib/names';
 import { ApiStack } from './api-stack';
 import { SiteStack } from './site-stack';
@@ -28,6 +29,9 @@ export class RegionalAppStage extends Stage {
     const api = new ApiStack(this, 'Api', { names, description: `RegionalApp user API (${props.region})` });
 
     for (const [key, value] of Object.entries(standardTags(names))) Tags.of(this).add(key, value);
+    // Here, not on the app: CDK Pipelines synthesizes each stage while the pipeline is built,
+    // before app-level aspects run, and aspects do not cross into nested stages.
+    Aspects.of(this).add(new ExplicitIamActions());
     this.apiUrl = api.apiUrl;
     this.siteUrl = site.siteUrl;
   }

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import packageJson from '../../package.json';
 import { deployableConfig } from '../support/config';
 import { buildSpecOf, pipelineResource, projectsRunning, renderedStages, synthPipeline } from '../support/synth';
 
@@ -111,7 +112,7 @@ describe('PipelineStack, wave rollout (default)', () => {
 
   test('self-mutation uses the CDK CLI version the project pins', () => {
     const [selfMutation] = projectsRunning(template, 'deploy RegionalAppPipeline');
-    expect(buildSpecOf(selfMutation).phases.install.commands).toEqual([`npm install -g aws-cdk@${require('../../package.json').devDependencies['aws-cdk']}`]);
+    expect(buildSpecOf(selfMutation).phases.install.commands).toEqual([`npm install -g aws-cdk@${packageJson.devDependencies['aws-cdk']}`]);
   });
 
   test('pipeline execution started, failed, succeeded and approval needed reach Slack through AWS Chatbot', () => {

@@ -1,4 +1,4 @@
-import { loadConfig, parseConfig, type AppConfig } from '../../lib/config';
+import { CONTEXT_KEY, loadConfig, parseConfig, readCdkJsonContext, type AppConfig } from '../../lib/config';
 
 /** The config a fresh clone ships with (placeholders included), as `cdk synth` sees it. */
 export const shippedConfig: AppConfig = loadConfig();
@@ -16,5 +16,5 @@ export function deployableConfig(overrides: Record<string, unknown> = {}): AppCo
 
 /** The raw `regionalApp` object of cdk.json, for tests that break one value at a time. */
 export function rawShippedConfig(): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(require('../../cdk.json').context.regionalApp));
+  return structuredClone(readCdkJsonContext()[CONTEXT_KEY] as Record<string, unknown>);
 }

@@ -53,7 +53,7 @@ export function renderedStages(template: Template): RenderedStage[] {
  * A CodeBuild project's inline buildspec, with CloudFormation references shown as `<ref>`
  * (`{ file }` for a project that reads its buildspec from a file in the assembly).
  */
-export function buildSpecOf(project: { Properties: { Source: { BuildSpec: unknown } } }): Record<string, any> {
+export function buildSpecOf(project: Record<string, any>): Record<string, any> {
   const spec = project.Properties.Source.BuildSpec as string | { 'Fn::Join': [string, unknown[]] };
   if (typeof spec === 'string') return spec.trim().startsWith('{') ? JSON.parse(spec) : { file: spec };
   const [separator, parts] = spec['Fn::Join'];
@@ -63,5 +63,5 @@ export function buildSpecOf(project: { Properties: { Source: { BuildSpec: unknow
 /** The CodeBuild projects whose build commands include `command`. */
 export function projectsRunning(template: Template, command: string): Record<string, any>[] {
   return Object.values(template.findResources('AWS::CodeBuild::Project'))
-    .filter((project) => JSON.stringify(buildSpecOf(project as never).phases ?? {}).includes(command));
+    .filter((project) => JSON.stringify(buildSpecOf(project).phases ?? {}).includes(command));
 }
