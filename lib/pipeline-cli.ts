@@ -15,8 +15,13 @@ import {
   type StageState,
 } from '@aws-sdk/client-codepipeline';
 
-export const DEFAULT_PIPELINE_NAME = 'regionalapp-prod-pipeline';
-export const DEFAULT_ROLLBACK_STAGE = 'RegionalApp';
+import { loadConfig } from './config';
+import { APP_WAVE_NAME, pipelineName } from './names';
+
+/** The pipeline `cdk deploy` creates from this checkout's cdk.json. */
+export const DEFAULT_PIPELINE_NAME = pipelineName(loadConfig());
+/** The wave stage (`wave` rollout); with `sequential` rollout pass --stage RegionalApp-<region>. */
+export const DEFAULT_ROLLBACK_STAGE = APP_WAVE_NAME;
 
 /** Enough history for a glance; `--to` accepts any older execution id. */
 const RECENT_EXECUTIONS_SHOWN = 5;
