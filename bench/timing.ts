@@ -56,7 +56,11 @@ export function timeCommand(spec: CommandSpec): Promise<number> {
     const timeoutMs = spec.timeoutMs ?? 10 * 60_000;
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone; 'close' reports the exit.
+      }
     }, timeoutMs);
 
     child.on('error', (error) => {
