@@ -1,0 +1,96 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClickDetail } from './click-event';
+import { expiresAfterDays, keys } from './table';
+
+/**
+ * Page-view counting (A2, A9).
+ *
+ * Why shards: the table is a DynamoDB global table, and global tables settle concurrent writes to
+ * the same item in different regions by last-writer-wins. If both regions incremented one counter
+ * item, a click in us-east-1 and a click in us-west-2 at the same moment would each write
+ * "n + 1" and one click would be lost. So each region increments only its own shard
+ * (`VIEWS#page` / `REGION#<region>`), which only that region ever writes, and readers add the
+ * shards up.
+ *
+ * Why a transaction: the shard increment and the "this click is counted" marker are written
+ * together, with the marker's condition `attribute_not_exists`, so a redelivered or replayed event
+ * (EventBridge retries, the DLQ replayer, a re-ingested file) never counts twice.
+ */
+
+/** How long a click's idempotency marker is kept; replays older than this are not expected. */
+export const COUNTED_MARKER_DAYS = 7;
+
+export type CountResult = 'counted' | 'duplicate';
+
+export async function countClick(db: DynamoDBDocumentClient, tableName: string, click: ClickDetail, now = new Date()): Promise<CountResult> {
+  try {
+    await db.send(new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...keys.countedClick(click.idempotencyKey),
+              page: click.page,
+              region: click.region,
+              clickedAt: click.clickedAt,
+              expiresAt: expiresAfterDays(now, COUNTED_MARKER_DAYS),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.viewShard(click.page, click.region),
+            UpdateExpression: 'ADD #count :one',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+      ],
+    }));
+    return 'counted';
+  } catch (error) {
+    if (isDuplicate(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+/** True when the transaction failed only because the click was already counted. */
+function isDuplicate(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException) && (error as { name?: string })?.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+  return reasons[0]?.Code === 'ConditionalCheckFailed';
+}
+
+export interface ViewShard {
+  readonly region: string;
+  readonly count: number;
+}
+
+/** The page's views: every region's shard added up. */
+export function totalViews(shards: readonly ViewShard[]): number {
+  return shards.reduce((sum, shard) => sum + shard.count, 0);
+}
+
+/** Reads every region's shard of a page's counter (strongly consistent within this region). */
+export async function readViewShards(db: DynamoDBDocumentClient, tableName: string, page: string): Promise<ViewShard[]> {
+  const shards: ViewShard[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await db.send(new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.viewShardsOf(page) },
+      ConsistentRead: true,
+      ExclusiveStartKey: startKey,
+    }));
+    for (const item of result.Items ?? []) {
+      shards.push({ region: String(item.sk).replace(/^REGION#/, ''), count: Number(item.count ?? 0) });
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return shards;
+}
