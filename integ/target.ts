@@ -1,26 +1,63 @@
-/** The region under test, from the environment the pipeline step (or the local runner) sets. */
+import { loadConfig } from '../lib/config';
+import { alarmNames, parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
+
+/**
+ * The region under test (E1): a deployed region (the pipeline's post-deploy step sets API_URL from
+ * the stack output and AWS_REGION/EXPECTED_REGION) or a local one (`npm run test:e2e`). Everything
+ * else is derived from cdk.json's config and lib/names.ts — the same names the stacks use.
+ */
 export interface Target {
   readonly apiUrl: string;
-  readonly expectedRegion: string;
+  readonly region: string;
+  readonly names: NameScope;
+  readonly parameters: { readonly userPoolId: string; readonly tableName: string };
+  readonly failedLoginsAlarm: string;
 }
 
 export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
   const apiUrl = env.API_URL;
-  const expectedRegion = env.EXPECTED_REGION ?? env.AWS_REGION;
+  const region = env.EXPECTED_REGION ?? env.AWS_REGION;
   if (!apiUrl || !/^https?:\/\//.test(apiUrl)) {
     throw new Error(`API_URL must be the base URL of the region's user API (got ${JSON.stringify(apiUrl)}).`);
   }
-  if (!expectedRegion) throw new Error('EXPECTED_REGION (or AWS_REGION) must name the region under test.');
-  return { apiUrl: apiUrl.replace(/\/$/, ''), expectedRegion };
+  if (!region) throw new Error('EXPECTED_REGION (or AWS_REGION) must name the region under test.');
+  const config = loadConfig();
+  const names: NameScope = { project: config.project, stageName: env.STAGE_NAME ?? config.stageName, region };
+  return {
+    apiUrl: apiUrl.replace(/\/$/, ''),
+    region,
+    names,
+    parameters: {
+      userPoolId: parameterPath(names, PARAMETER_KEYS.userPoolId),
+      tableName: parameterPath(names, PARAMETER_KEYS.tableName),
+    },
+    failedLoginsAlarm: alarmNames(names).failedLogins,
+  };
 }
 
-/** GET a JSON route and return status and parsed body. */
-export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+export interface JsonResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** Calls the API and parses its JSON answer; a non-JSON answer is a failure in itself. */
+export async function callJson(url: string, init: RequestInit = {}): Promise<JsonResponse> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   try {
     return { status: response.status, body: JSON.parse(text) };
   } catch {
-    throw new Error(`${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Polls `check` until it returns a value, or fails with what it last saw. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 1_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

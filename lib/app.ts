@@ -28,6 +28,7 @@ export function buildApp(app: App, config: AppConfig, shape: AppShape = {}): voi
     }
     new RegionalAppStage(app, DIRECT_DEPLOY_STAGE, {
       config: { ...config, stageName: 'dev' },
+      standalone: true,
       region: shape.directDeployRegion,
     });
     return;
@@ -38,5 +39,5 @@ export function buildApp(app: App, config: AppConfig, shape: AppShape = {}): voi
     env: { account: config.account, region: config.pipelineRegion },
     description: 'RegionalApp delivery pipeline',
   });
-  acknowledgePipelineFindings(pipeline);
+  acknowledgePipelineFindings(pipeline, config);
 }

@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** Every Lambda handler: `lambda/<name>.ts` exports `handler`. */
-export const HANDLERS = ['health', 'hello'] as const;
+export const HANDLERS = ['health', 'login', 'hello', 'click', 'views', 'counter', 'dlq-replay', 'ingest', 'notifier'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ROOT = path.resolve(__dirname, '..');

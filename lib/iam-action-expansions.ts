@@ -1,10 +1,24 @@
 /**
  * The explicit actions behind each wildcard action that CDK's grant helpers write (Q5), from the
- * AWS Service Authorization Reference (November 2026). CDK grants these wildcards on bucket and
- * object ARNs only, so each list holds the actions that apply to those resources.
+ * AWS Service Authorization Reference (November 2026). CDK grants the S3 wildcards on bucket and
+ * object ARNs only, so each S3 list holds the actions that apply to those resources; `kms:*` is
+ * the account-root statement of a key policy and lists every KMS action on keys.
  * lib/explicit-iam-actions.ts swaps them in at synthesis.
  */
 export const ACTION_EXPANSIONS: Record<string, readonly string[]> = {
+  'kms:GenerateDataKey*': ['kms:GenerateDataKey', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext'],
+  'kms:ReEncrypt*': ['kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+  'kms:*': [
+    'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DeleteAlias',
+    'kms:DeleteImportedKeyMaterial', 'kms:DeriveSharedSecret', 'kms:DescribeKey', 'kms:DisableKey', 'kms:DisableKeyRotation',
+    'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyPair',
+    'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateMac', 'kms:GetKeyPolicy',
+    'kms:GetKeyRotationStatus', 'kms:GetParametersForImport', 'kms:GetPublicKey', 'kms:ImportKeyMaterial', 'kms:ListAliases',
+    'kms:ListGrants', 'kms:ListKeyPolicies', 'kms:ListKeyRotations', 'kms:ListResourceTags', 'kms:ListRetirableGrants',
+    'kms:PutKeyPolicy', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:ReplicateKey', 'kms:RetireGrant', 'kms:RevokeGrant',
+    'kms:RotateKeyOnDemand', 'kms:ScheduleKeyDeletion', 'kms:Sign', 'kms:SynchronizeMultiRegionKey', 'kms:TagResource',
+    'kms:UntagResource', 'kms:UpdateAlias', 'kms:UpdateKeyDescription', 'kms:UpdatePrimaryRegion', 'kms:Verify', 'kms:VerifyMac',
+  ],
   's3:Abort*': ['s3:AbortMultipartUpload'],
   's3:DeleteObject*': ['s3:DeleteObject', 's3:DeleteObjectTagging', 's3:DeleteObjectVersion', 's3:DeleteObjectVersionTagging'],
   's3:GetBucket*': [

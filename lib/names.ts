@@ -14,15 +14,34 @@ export function resourceName(scope: NameScope, what: string): string {
   return `${scope.project}-${scope.stageName}-${what}-${scope.region}`;
 }
 
-/** SSM parameter paths (A2–A15): stacks publish and read each other's names only through these. */
+/** `<project>-<stage>-<what>`: for resources that are the same in every region (the global table). */
+export function globalName(scope: Omit<NameScope, 'region'>, what: string): string {
+  return `${scope.project}-${scope.stageName}-${what}`;
+}
+
+/** The CloudWatch namespace of the app's own metrics (Powertools Metrics). */
+export function metricsNamespace(scope: Omit<NameScope, 'region'>): string {
+  return `${scope.project}-${scope.stageName}`;
+}
+
+/** SSM parameter paths: stacks publish and read each other's names only through these. */
 export function parameterPath(scope: Omit<NameScope, 'region'>, key: ParameterKey): string {
   return `/${scope.project}/${scope.stageName}/${key}`;
 }
 
 export const PARAMETER_KEYS = {
   apiUrl: 'api/url',
+  apiId: 'api/id',
   siteBucketName: 'site/bucket-name',
   siteUrl: 'site/url',
+  siteDistributionId: 'site/distribution-id',
+  tableName: 'data/table-name',
+  changeStreamArn: 'data/change-stream-arn',
+  userPoolId: 'identity/user-pool-id',
+  userPoolClientId: 'identity/user-pool-client-id',
+  eventBusName: 'events/bus-name',
+  ingestBucketName: 'ingest/bucket-name',
+  alarmTopicArn: 'monitoring/alarm-topic-arn',
   forcedFailure: 'health/forced-failure',
 } as const;
 export type ParameterKey = (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS];
@@ -30,8 +49,27 @@ export type ParameterKey = (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS];
 /** Routes of the user API (A4). */
 export const ROUTES = {
   health: '/health',
+  login: '/login',
   hello: '/hello',
+  click: '/click',
+  views: '/views',
 } as const;
+
+/** Images the handlers read from the site bucket (A7, A8); the files live in site/images/. */
+export const IMAGE_KEYS = {
+  hello: 'images/hello.svg',
+  clicked: 'images/clicked.svg',
+} as const;
+
+/** The alarms of one region (A12); the post-deploy check drives `failedLogins` to prove the Slack path. */
+export function alarmNames(scope: NameScope) {
+  return {
+    failedLogins: resourceName(scope, 'failed-logins'),
+    errorRate: resourceName(scope, 'error-rate'),
+    clickDlqNotEmpty: resourceName(scope, 'click-dlq-not-empty'),
+    unprocessableClicks: resourceName(scope, 'unprocessable-clicks'),
+  };
+}
 
 /** Tags every resource carries (A20). */
 export function standardTags(scope: NameScope): Record<string, string> {

@@ -49,8 +49,14 @@ export class PipelineStack extends Stack {
       codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 } },
     });
 
-    const checkStep = (region: string, stage: RegionalAppStage): Step =>
-      new RegionCheckStep(`Check-${region}`, { input: source, stage, region, reportGroup: reports.check(region) });
+    const checkStep = (region: string, stage: RegionalAppStage): Step => new RegionCheckStep(`Check-${region}`, {
+      input: source,
+      stage,
+      names: { project: config.project, stageName: config.stageName, region },
+      account: config.account,
+      partition: this.partition,
+      reportGroup: reports.check(region),
+    });
     const stageOf = (region: string) => new RegionalAppStage(this, appStageId(region), { config, region });
     const approval = new ManualApprovalStep(`Approve-${config.appRegions[1]}`, {
       comment: `Region ${config.appRegions[0]} is deployed. Approve to deploy ${config.appRegions.slice(1).join(', ')}.`,

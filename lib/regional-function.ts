@@ -2,8 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerBundlePath, type HandlerName } from './handler-bundles';
+import { RESERVED_CONCURRENCY } from './limits';
 
 export interface RegionalFunctionProps {
   /** Which handler in `lambda/` this function runs. */
@@ -17,9 +19,16 @@ export interface RegionalFunctionProps {
   readonly metricsNamespace: string;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** Async invocations: failed events go here after Lambda's own retries. */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /** Lambda's own retries of failed async invocations (0–2). */
+  readonly retryAttempts?: number;
 }
 
-/** A Lambda function running one of the pre-built handler bundles, with the project's defaults (A18). */
+/**
+ * A Lambda function running one of the pre-built handler bundles, with the project's defaults:
+ * arm64, Node 24, JSON logs in its own log group, reserved concurrency (A17, A18).
+ */
 export class RegionalFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -45,6 +54,9 @@ export class RegionalFunction extends lambda.Function {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
+      reservedConcurrentExecutions: RESERVED_CONCURRENCY[props.handler],
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,

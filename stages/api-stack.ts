@@ -1,22 +1,51 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import type { HandlerName } from '../lib/handler-bundles';
+import { API_THROTTLE, LOGIN_THROTTLE } from '../lib/limits';
+import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, resourceName, ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
-import { PARAMETER_KEYS, ROUTES, parameterPath, resourceName, type NameScope } from '../lib/names';
+import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
+import { tableAccess } from '../lib/table-access';
 
 export interface ApiStackProps extends StackProps {
   readonly names: NameScope;
-  /** Steady-state requests per second the whole API accepts before answering 429 (A17). */
-  readonly throttleRateLimit?: number;
-  readonly throttleBurstLimit?: number;
+  /** Probability (0–1) that a click fails on purpose (A8). */
+  readonly randomFailureRate: number;
 }
 
-/** The region's user API (A4): an HTTP API with a public health route and the hello route. */
+/** The handlers behind the user API's routes. */
+type ApiHandler = Extract<HandlerName, 'health' | 'login' | 'hello' | 'click' | 'views'>;
+
+interface RouteSpec {
+  readonly handler: ApiHandler;
+  readonly method: apigwv2.HttpMethod;
+  readonly path: string;
+  /** Public routes answer without a token; every other route needs the region's Cognito JWT. */
+  readonly public?: boolean;
+  readonly description: string;
+}
+
+/** The user API's routes (A4), in one table. */
+const ROUTE_SPECS: readonly RouteSpec[] = [
+  { handler: 'health', method: apigwv2.HttpMethod.GET, path: ROUTES.health, public: true, description: 'GET /health' },
+  { handler: 'login', method: apigwv2.HttpMethod.POST, path: ROUTES.login, public: true, description: 'POST /login: Cognito sign-in, every attempt logged' },
+  { handler: 'hello', method: apigwv2.HttpMethod.GET, path: ROUTES.hello, description: 'GET /hello: greeting and image' },
+  { handler: 'click', method: apigwv2.HttpMethod.POST, path: ROUTES.click, description: 'POST /click: puts a click event, sometimes fails on purpose' },
+  { handler: 'views', method: apigwv2.HttpMethod.GET, path: ROUTES.views, description: 'GET /views: the summed view counter' },
+];
+
+/**
+ * The region's user API (A4): an HTTP API whose public routes are /health and /login and whose
+ * other routes need a JWT from this region's user pool; throttled (login hardest), CORS limited to
+ * the site's origin, JSON access logs. Unknown routes get API Gateway's JSON 404.
+ */
 export class ApiStack extends Stack {
   /** The API's base URL; the pipeline's post-deploy step reads it (P6). */
   readonly apiUrl: CfnOutput;
@@ -24,24 +53,108 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { names } = props;
-    const metricsNamespace = `${names.project}-${names.stageName}`;
+    const tableName = readParameter(this, names, PARAMETER_KEYS.tableName);
+    const siteBucketName = readParameter(this, names, PARAMETER_KEYS.siteBucketName);
+    const userPoolId = readParameter(this, names, PARAMETER_KEYS.userPoolId);
+    const userPoolClientId = readParameter(this, names, PARAMETER_KEYS.userPoolClientId);
+    const eventBusName = readParameter(this, names, PARAMETER_KEYS.eventBusName);
 
     const api = new apigwv2.HttpApi(this, 'UserApi', {
       apiName: resourceName(names, 'user-api'),
       description: `RegionalApp user API in ${names.region}`,
       createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [readParameter(this, names, PARAMETER_KEYS.siteUrl)],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.addStage(api, names);
+
+    const authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', `https://cognito-idp.${this.region}.${this.urlSuffix}/${userPoolId}`, {
+      jwtAudience: [userPoolClientId],
+      identitySource: ['$request.header.Authorization'],
     });
 
+    const environments: Record<ApiHandler, Record<string, string>> = {
+      health: {},
+      login: { TABLE_NAME: tableName, USER_POOL_CLIENT_ID: userPoolClientId },
+      hello: { SITE_BUCKET_NAME: siteBucketName, HELLO_IMAGE_KEY: IMAGE_KEYS.hello },
+      click: {
+        TABLE_NAME: tableName,
+        EVENT_BUS_NAME: eventBusName,
+        RANDOM_FAILURE_RATE: String(props.randomFailureRate),
+        SITE_BUCKET_NAME: siteBucketName,
+        CLICKED_IMAGE_KEY: IMAGE_KEYS.clicked,
+      },
+      views: { TABLE_NAME: tableName },
+    };
+
+    const functions = new Map<ApiHandler, RegionalFunction>();
+    for (const spec of ROUTE_SPECS) {
+      const fn = new RegionalFunction(this, `${pascal(spec.handler)}Function`, {
+        handler: spec.handler,
+        functionName: resourceName(names, spec.handler),
+        description: spec.description,
+        serviceName: spec.handler,
+        metricsNamespace: metricsNamespace(names),
+        timeout: Duration.seconds(spec.handler === 'health' ? 3 : 10),
+        environment: environments[spec.handler],
+      });
+      functions.set(spec.handler, fn);
+      const [route] = api.addRoutes({
+        path: spec.path,
+        methods: [spec.method],
+        integration: new HttpLambdaIntegration(`${pascal(spec.handler)}Integration`, fn),
+        authorizer: spec.public ? undefined : authorizer,
+      });
+      if (spec.public) {
+        acknowledge(route, 'AwsSolutions-APIG4', spec.handler === 'health'
+          ? 'Health checks (the pipeline check, Route 53) call /health without credentials; it reveals only the region and its status.'
+          : 'Signing in is how a user gets a token, so /login cannot require one; it is throttled hardest and every attempt is logged.');
+      }
+    }
+
+    functions.get('login')!.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:PutItem']));
+    functions.get('login')!.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['cognito-idp:InitiateAuth'],
+      resources: [this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: userPoolId })],
+    }));
+    // Each function may read exactly the one image it serves from the site bucket.
+    const imageOf = { hello: IMAGE_KEYS.hello, click: IMAGE_KEYS.clicked } as const;
+    for (const [handler, key] of Object.entries(imageOf) as [keyof typeof imageOf, string][]) {
+      functions.get(handler)!.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [`arn:${this.partition}:s3:::${siteBucketName}/${key}`],
+      }));
+    }
+    functions.get('click')!.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:GetItem', 'dynamodb:Query']));
+    functions.get('click')!.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName })],
+    }));
+    functions.get('views')!.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:Query']));
+
+    // The `$default` stage is served at the API's root, so the endpoint is the base URL.
+    const url = api.apiEndpoint;
+    publishParameter(this, names, PARAMETER_KEYS.apiUrl, url, 'Base URL of this region\'s user API');
+    publishParameter(this, names, PARAMETER_KEYS.apiId, api.apiId, 'ID of this region\'s user API (dashboard metrics)');
+    this.apiUrl = new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the user API' });
+  }
+
+  /** `$default` stage: stage-wide throttle, a stricter one on POST /login, JSON access logs. */
+  private addStage(api: apigwv2.HttpApi, names: NameScope): void {
     const accessLogs = new logs.LogGroup(this, 'UserApiAccessLogs', {
       logGroupName: `/aws/apigateway/${resourceName(names, 'user-api')}`,
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new apigwv2.HttpStage(this, 'UserApiStage', {
+    const stage = new apigwv2.HttpStage(this, 'UserApiStage', {
       httpApi: api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.throttleRateLimit ?? 50, burstLimit: props.throttleBurstLimit ?? 100 },
+      throttle: API_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: apigw.AccessLogFormat.custom(JSON.stringify({
@@ -53,50 +166,17 @@ export class ApiStack extends Stack {
           status: '$context.status',
           latencyMs: '$context.responseLatency',
           integrationError: '$context.integrationErrorMessage',
+          authorizerError: '$context.authorizer.error',
         })),
       },
     });
-
-    const health = new RegionalFunction(this, 'HealthFunction', {
-      handler: 'health',
-      functionName: resourceName(names, 'health'),
-      description: 'GET /health',
-      serviceName: 'health',
-      metricsNamespace,
-      timeout: Duration.seconds(3),
-      memorySize: 256,
+    (stage.node.defaultChild as apigwv2.CfnStage).addPropertyOverride('RouteSettings', {
+      [`POST ${ROUTES.login}`]: { ThrottlingRateLimit: LOGIN_THROTTLE.rateLimit, ThrottlingBurstLimit: LOGIN_THROTTLE.burstLimit },
     });
-    const hello = new RegionalFunction(this, 'HelloFunction', {
-      handler: 'hello',
-      functionName: resourceName(names, 'hello'),
-      description: 'GET /hello',
-      serviceName: 'hello',
-      metricsNamespace,
-    });
-
-    const [healthRoute] = api.addRoutes({
-      path: ROUTES.health,
-      methods: [apigwv2.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('HealthIntegration', health),
-    });
-    const [helloRoute] = api.addRoutes({
-      path: ROUTES.hello,
-      methods: [apigwv2.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('HelloIntegration', hello),
-    });
-
-    acknowledge(healthRoute, 'AwsSolutions-APIG4',
-      'Health checks (the pipeline check, Route 53) call /health without credentials; it reveals only the region and its status.');
-    acknowledge(helloRoute, 'AwsSolutions-APIG4',
-      'Until the region\'s Cognito user pool exists (SPEC A3/A4), /hello answers only the region name and nothing user-specific.');
-
-    // The `$default` stage is served at the API's root, so the endpoint is the base URL.
-    const url = api.apiEndpoint;
-    new ssm.StringParameter(this, 'ApiUrlParameter', {
-      parameterName: parameterPath(names, PARAMETER_KEYS.apiUrl),
-      description: 'Base URL of this region\'s user API',
-      stringValue: url,
-    });
-    this.apiUrl = new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the user API' });
   }
+
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)(\w)/g, (_, __, letter: string) => letter.toUpperCase());
 }

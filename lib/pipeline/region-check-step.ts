@@ -2,6 +2,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, type IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { RegionalAppStage } from '../../stages/regional-app-stage';
+import { alarmNames, globalName, type NameScope } from '../names';
 import { partialBuildSpec, reportPublishingStatement } from './build-spec';
 
 export interface RegionCheckStepProps {
@@ -9,15 +10,16 @@ export interface RegionCheckStepProps {
   readonly input: IFileSetProducer;
   /** The deployed region under test. */
   readonly stage: RegionalAppStage;
-  readonly region: string;
+  readonly names: NameScope;
+  readonly account: string;
+  readonly partition: string;
   readonly reportGroup: codebuild.IReportGroup;
-  /** What the suite needs in AWS beyond HTTP calls to the region's APIs. */
-  readonly extraPolicyStatements?: iam.PolicyStatement[];
 }
 
 /**
- * Post-deploy integration step for one region (P6). It runs in the pipeline's region, so
- * `AWS_REGION` points the suite's AWS clients at the region it checks.
+ * Post-deploy integration step for one region (P6): runs the end-to-end suite (integ/) against the
+ * region just deployed. It runs in the pipeline's region, so `AWS_REGION` points the suite's AWS
+ * clients at the region it checks. Its role may do exactly what the suite does there.
  */
 export class RegionCheckStep extends CodeBuildStep {
   constructor(id: string, props: RegionCheckStepProps) {
@@ -29,9 +31,32 @@ export class RegionCheckStep extends CodeBuildStep {
         API_URL: props.stage.apiUrl,
         SITE_URL: props.stage.siteUrl,
       },
-      env: { AWS_REGION: props.region, EXPECTED_REGION: props.region },
+      env: { AWS_REGION: props.names.region, EXPECTED_REGION: props.names.region },
       partialBuildSpec: partialBuildSpec(props.reportGroup),
-      rolePolicyStatements: [reportPublishingStatement(props.reportGroup), ...(props.extraPolicyStatements ?? [])],
+      rolePolicyStatements: [reportPublishingStatement(props.reportGroup), ...journeyPermissions(props)],
     });
   }
+}
+
+/** What integ/user-journey.e2e.ts does in the region under test, and nothing more. */
+export function journeyPermissions({ names, account, partition }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition'>): iam.PolicyStatement[] {
+  const arn = (service: string, resource: string) => `arn:${partition}:${service}:${names.region}:${account}:${resource}`;
+  return [
+    new iam.PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [arn('ssm', `parameter/${names.project}/${names.stageName}/*`)],
+    }),
+    new iam.PolicyStatement({
+      actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser'],
+      resources: [arn('cognito-idp', 'userpool/*')],
+    }),
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [arn('dynamodb', `table/${globalName(names, 'data')}`)],
+    }),
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:SetAlarmState'],
+      resources: [arn('cloudwatch', `alarm:${alarmNames(names).failedLogins}`)],
+    }),
+  ];
 }

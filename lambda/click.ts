@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventHeaders, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from './shared/click-event';
+import { documentClient } from './shared/clients';
+import { readViewShards, totalViews } from './shared/counter';
+import { BadRequest, currentRegion, errorResponse, json, requireEnv } from './shared/http';
+import { imageLoader } from './shared/image';
+import { keys } from './shared/table';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const events = new EventBridgeClient({});
+const db = documentClient();
+const eventBusName = requireEnv('EVENT_BUS_NAME');
+const tableName = requireEnv('TABLE_NAME');
+const failureRate = parseFailureRate(requireEnv('RANDOM_FAILURE_RATE'));
+const loadClickedImage = imageLoader(new S3Client({}), requireEnv('SITE_BUCKET_NAME'), requireEnv('CLICKED_IMAGE_KEY'));
+
+/** The header a client sets so that retrying a click never counts it twice (A9). */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/** The rule parseClickDetail (shared/click-event.ts) applies to the key; checked here to answer 400. */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9:_./#-]{8,200}$/;
+
+/** The body of a deliberate failure (A8); the page shows its error image and a Retry button. */
+export const DELIBERATE_FAILURE = { error: 'The click failed on purpose. Try again.', retryable: true } as const;
+
+let random: () => number = Math.random;
+
+/** Replaces the source of randomness behind deliberate failures; for tests. */
+export function setRandom(source: () => number): void {
+  random = source;
+}
+
+/** RANDOM_FAILURE_RATE as a probability; a bad value stops the function at start-up, not per click. */
+export function parseFailureRate(text: string): number {
+  const rate = Number(text);
+  if (text.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    throw new Error(`RANDOM_FAILURE_RATE must be a number from 0 to 1 (0.1 fails one click in ten), got "${text}"`);
+  }
+  return rate;
+}
+
+/** True for the share of clicks, `rate`, that fail on purpose (A8). */
+export function shouldFailOnPurpose(rate: number, next: () => number): boolean {
+  return next() < rate;
+}
+
+/** The client's idempotency key, or a fresh one for a client that sent none. */
+export function idempotencyKeyOf(headers: APIGatewayProxyEventHeaders | undefined, newKey: () => string = randomUUID): string {
+  const key = headers?.[IDEMPOTENCY_KEY_HEADER];
+  if (key === undefined) return newKey();
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequest(`"${IDEMPOTENCY_KEY_HEADER}" header must be 8 to 200 characters of A-Z a-z 0-9 : _ . / # -`);
+  }
+  return key;
+}
+
+/**
+ * The page's views including this click. The counter runs asynchronously behind the bus, so it
+ * may not have counted this click yet: unless this key's "counted" marker exists, add it. (The two
+ * reads are not atomic; a count landing between them can be off by one until the next read.)
+ */
+export function viewsIncludingClick(shardTotal: number, alreadyCounted: boolean): number {
+  return shardTotal + (alreadyCounted ? 0 : 1);
+}
+
+export function viewsMessage(views: number): string {
+  return `page viewed ${views} ${views === 1 ? 'time' : 'times'}`;
+}
+
+async function putClick(click: ClickDetail): Promise<void> {
+  const result = await events.send(new PutEventsCommand({
+    Entries: [{ EventBusName: eventBusName, Source: CLICK_EVENT_SOURCE, DetailType: CLICK_EVENT_DETAIL_TYPE, Detail: JSON.stringify(click) }],
+  }));
+  if (result.FailedEntryCount) {
+    throw new Error(`EventBridge rejected the click event: ${result.Entries?.[0]?.ErrorCode ?? 'no error code'}`);
+  }
+}
+
+async function viewsAfterClick(idempotencyKey: string): Promise<number> {
+  const [shards, marker] = await Promise.all([
+    readViewShards(db, tableName, HOME_PAGE),
+    db.send(new GetCommand({ TableName: tableName, Key: keys.countedClick(idempotencyKey), ConsistentRead: true })),
+  ]);
+  return viewsIncludingClick(totalViews(shards), marker.Item !== undefined);
+}
+
+/** POST /click (JWT) */
+export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+  const requestId = event.requestContext.requestId;
+  try {
+    const idempotencyKey = idempotencyKeyOf(event.headers);
+    const region = currentRegion();
+    if (shouldFailOnPurpose(failureRate, random)) {
+      metrics.addMetric('DeliberateFailures', MetricUnit.Count, 1);
+      logger.info('click failed on purpose', { requestId, idempotencyKey });
+      return json(500, DELIBERATE_FAILURE);
+    }
+    // Read before the click is put: a click whose answer cannot be sent is better not counted.
+    const image = await loadClickedImage();
+    await putClick({ page: HOME_PAGE, region, idempotencyKey, clickedAt: new Date().toISOString() });
+    metrics.addMetric('Clicks', MetricUnit.Count, 1);
+    const views = await viewsAfterClick(idempotencyKey);
+    return json(200, { message: viewsMessage(views), views, idempotencyKey, image });
+  } catch (error) {
+    if (!(error instanceof BadRequest)) logger.error('click failed', { requestId, error: errorSummary(error) });
+    return errorResponse(error);
+  } finally {
+    // Publishing nothing (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}
+
+/** An error's name and message for the log: never its stack. */
+function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

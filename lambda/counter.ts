@@ -1,0 +1,50 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { CLICK_EVENT_DETAIL_TYPE, parseClickDetail, type ClickDetail } from './shared/click-event';
+import { documentClient } from './shared/clients';
+import { countClick, type CountResult } from './shared/counter';
+import { requireEnv } from './shared/http';
+
+const logger = new Logger();
+const metrics = new Metrics();
+const db = documentClient();
+const tableName = requireEnv('TABLE_NAME');
+
+/** The metric each outcome adds to; the dashboard's click widgets read these names (A12). */
+export const COUNT_METRICS: Record<CountResult, string> = {
+  counted: 'ClicksCounted',
+  duplicate: 'DuplicateClicks',
+};
+
+/**
+ * Target of the click rule (A9): counts one click into this region's shard, once per idempotency
+ * key. An invalid event throws, so Lambda retries it and then dead-letters it where the DLQ
+ * replayer (A10) and its alarm keep it visible.
+ */
+export async function handler(event: EventBridgeEvent<typeof CLICK_EVENT_DETAIL_TYPE, unknown>): Promise<CountResult> {
+  try {
+    const click = clickOf(event);
+    const result = await countClick(db, tableName, click);
+    logger.info(`click ${result}`, { eventId: event.id, outcome: result, page: click.page, region: click.region, idempotencyKey: click.idempotencyKey });
+    metrics.addMetric(COUNT_METRICS[result], MetricUnit.Count, 1);
+    return result;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+function clickOf(event: EventBridgeEvent<string, unknown>): ClickDetail {
+  try {
+    return parseClickDetail(event.detail);
+  } catch (error) {
+    logger.error('invalid click event: not counted; Lambda retries it, then sends it to the click DLQ', {
+      eventId: event.id,
+      source: event.source,
+      detailType: event['detail-type'],
+      reason: (error as Error).message,
+    });
+    metrics.addMetric('InvalidClickEvents', MetricUnit.Count, 1);
+    throw error;
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * `npm run users -- add <email> | remove <email>` (A3): provisions a user in the Cognito user pool
+ * of every app region, in config order. Each region's pool ID comes from the SSM parameter its
+ * RegionalApp stacks publish. Clients and the password reader are injected and `main` returns an
+ * exit code, so the whole CLI runs under unit tests with a mocked SDK.
+ *
+ * The password is never an argument (it would land in shell history and `ps`): it is typed at a
+ * prompt without echo, or piped on stdin.
+ */
+import * as readline from 'node:readline';
+import { Writable } from 'node:stream';
+import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminSetUserPasswordCommand,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+
+import type { AppConfig } from './config';
+import { PARAMETER_KEYS, parameterPath } from './names';
+import type { Writer } from './pipeline-cli';
+
+export const USAGE = `Usage: npm run users -- <command> <email>
+
+Commands:
+  add <email>      create the user in every app region's user pool, or reset its password
+  remove <email>   delete the user from every app region's user pool
+
+The password is never taken from the command line. "add" asks for it twice without echo, or reads
+the first line of stdin when it is piped:  printf '%s\\n' "$PASSWORD" | npm run users -- add <email>
+
+Regions come from appRegions in cdk.json; credentials from AWS_PROFILE, as for the aws CLI.`;
+
+/**
+ * The user pool's password policy (stages/identity-stack.ts), checked here first so a weak password
+ * is refused before anything changes in any region.
+ */
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  /** Cognito's own limit. */
+  maxLength: 256,
+} as const;
+
+/** The characters Cognito counts as symbols; any other character does not satisfy "symbol". */
+const COGNITO_SYMBOLS = '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ';
+
+/** The same check the login route applies (lambda/login.ts), so every user created can log in. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_EMAIL_LENGTH = 128;
+
+export interface UsersCliDeps {
+  readonly config: Pick<AppConfig, 'project' | 'stageName' | 'appRegions'>;
+  readonly cognitoFor: (region: string) => CognitoIdentityProviderClient;
+  readonly ssmFor: (region: string) => SSMClient;
+  /** Only called by `add`, after the arguments are valid. */
+  readonly readPassword: () => Promise<string>;
+  readonly out: Writer;
+  readonly err: Writer;
+}
+
+/** A failure the user can act on, already phrased for them. */
+export class CliError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+export type UsersCommand = 'add' | 'remove';
+
+export type ParsedArguments =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'usage-error'; readonly message: string }
+  | { readonly kind: 'command'; readonly command: UsersCommand; readonly email: string };
+
+const NO_PASSWORD_ARGUMENT =
+  'passwords are never taken from the command line (they end up in shell history) — ' +
+  'run without it and type the password at the prompt, or pipe it on stdin';
+
+export function parseArguments(argv: readonly string[]): ParsedArguments {
+  if (argv.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
+  const [command, ...rest] = argv;
+  if (command === undefined) return { kind: 'usage-error', message: 'no command given' };
+  if (command !== 'add' && command !== 'remove') return { kind: 'usage-error', message: `unknown command "${command}"` };
+
+  for (const arg of rest) {
+    if (!arg.startsWith('-')) continue;
+    // Only the option's name is repeated back: its value may well be a password.
+    const name = arg.split('=', 1)[0];
+    if (/^--?(password|passwd|pass|pw|p)$/i.test(name)) return { kind: 'usage-error', message: NO_PASSWORD_ARGUMENT };
+    return { kind: 'usage-error', message: `unknown option "${name}" for ${command}` };
+  }
+  if (rest.length === 0) return { kind: 'usage-error', message: `${command} needs an email address` };
+  if (rest.length > 1) {
+    // Not echoed either: a second word after the email is most likely the password.
+    const hint = command === 'add' ? ` — ${NO_PASSWORD_ARGUMENT}` : '';
+    return { kind: 'usage-error', message: `${command} takes exactly one email address, got ${rest.length} arguments${hint}` };
+  }
+  return { kind: 'command', command, email: rest[0] };
+}
+
+/** Why `email` cannot be a username here, or undefined when it can. */
+export function emailProblem(email: string): string | undefined {
+  if (email.length > MAX_EMAIL_LENGTH) return `"${email}" is longer than ${MAX_EMAIL_LENGTH} characters`;
+  if (!EMAIL.test(email)) return `"${email}" is not an email address (expected something like alice@example.com)`;
+  return undefined;
+}
+
+/** What `password` lacks under the pool's policy; empty when Cognito will accept it. */
+export function passwordProblems(password: string): string[] {
+  const problems: string[] = [];
+  if (password.length < PASSWORD_POLICY.minLength) {
+    problems.push(`at least ${PASSWORD_POLICY.minLength} characters (it has ${password.length})`);
+  }
+  if (password.length > PASSWORD_POLICY.maxLength) problems.push(`at most ${PASSWORD_POLICY.maxLength} characters`);
+  if (!/[A-Z]/.test(password)) problems.push('an uppercase letter (A-Z)');
+  if (!/[a-z]/.test(password)) problems.push('a lowercase letter (a-z)');
+  if (!/[0-9]/.test(password)) problems.push('a digit (0-9)');
+  if (![...password].some((char) => COGNITO_SYMBOLS.includes(char))) {
+    problems.push(`a symbol from ${COGNITO_SYMBOLS.trimEnd()} or a space`);
+  }
+  if (password.length > 0 && password.trim() !== password) problems.push('no space at the start or end');
+  return problems;
+}
+
+function assertAcceptablePassword(password: string): void {
+  if (password.length === 0) throw new CliError('no password given — type it at the prompt, or pipe it on stdin');
+  const problems = passwordProblems(password);
+  if (problems.length > 0) {
+    throw new CliError(`the password does not meet the user pool's policy; it needs ${problems.join(', ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One region
+
+export type RegionOutcome = 'created' | 'updated password' | 'removed' | 'not present';
+
+/** A Cognito call failed for a reason already known; kept apart so `describeFailure` can name it. */
+class RegionError extends CliError {}
+
+async function userPoolId(deps: UsersCliDeps, region: string): Promise<string> {
+  const name = parameterPath(deps.config, PARAMETER_KEYS.userPoolId);
+  try {
+    const response = await deps.ssmFor(region).send(new GetParameterCommand({ Name: name }));
+    const value = response.Parameter?.Value;
+    if (!value) throw new RegionError(`no user pool in ${region}: parameter ${name} is empty — redeploy RegionalApp there`);
+    return value;
+  } catch (error) {
+    if (errorName(error) === 'ParameterNotFound') {
+      throw new RegionError(`no user pool in ${region}: deploy RegionalApp there first (parameter ${name} not found)`);
+    }
+    throw error;
+  }
+}
+
+export async function addUser(deps: UsersCliDeps, region: string, email: string, password: string): Promise<RegionOutcome> {
+  const UserPoolId = await userPoolId(deps, region);
+  const cognito = deps.cognitoFor(region);
+  let outcome: RegionOutcome = 'created';
+  try {
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId,
+        Username: email,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: 'true' },
+        ],
+        // The operator hands the password over; Cognito must not mail a temporary one.
+        MessageAction: 'SUPPRESS',
+      }),
+    );
+  } catch (error) {
+    // A re-run after a partial failure, or a password reset: the user is there, set the password.
+    if (errorName(error) !== 'UsernameExistsException') throw error;
+    outcome = 'updated password';
+  }
+  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: password, Permanent: true }));
+  return outcome;
+}
+
+export async function removeUser(deps: UsersCliDeps, region: string, email: string): Promise<RegionOutcome> {
+  const UserPoolId = await userPoolId(deps, region);
+  try {
+    await deps.cognitoFor(region).send(new AdminDeleteUserCommand({ UserPoolId, Username: email }));
+    return 'removed';
+  } catch (error) {
+    if (errorName(error) === 'UserNotFoundException') return 'not present';
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function errorName(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+const MISSING_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+const EXPIRED_CREDENTIALS = new Set(['ExpiredTokenException', 'ExpiredToken', 'TokenRefreshRequired']);
+const REJECTED_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException']);
+const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'NotAuthorizedException']);
+
+/** One readable line for a failure in `region`; never a stack trace. */
+export function describeFailure(error: unknown, region: string): string {
+  if (!(error instanceof Error)) return `${region}: ${String(error)}`;
+  if (error instanceof RegionError) return error.message;
+  const { name, message } = error;
+  if (EXPIRED_CREDENTIALS.has(name) || (/expired/i.test(message) && /token|credential/i.test(message))) {
+    return `${region}: your AWS credentials have expired — run \`aws sso login\` or refresh AWS_PROFILE, then run the same command again`;
+  }
+  if (MISSING_CREDENTIALS.has(name) || /could not load credentials/i.test(message)) {
+    return `${region}: no AWS credentials found — run \`aws sso login\` or set AWS_PROFILE`;
+  }
+  if (REJECTED_CREDENTIALS.has(name)) {
+    return `${region}: AWS rejected the credentials (${message}) — check AWS_PROFILE, and that ${region} is enabled for the account`;
+  }
+  if (ACCESS_DENIED.has(name)) return `${region}: access denied — ${message}`;
+  if (name === 'ResourceNotFoundException') {
+    return `${region}: the user pool named by the SSM parameter does not exist (${message}) — redeploy RegionalApp there`;
+  }
+  if (name === 'InvalidPasswordException') return `${region}: Cognito refused the password: ${message}`;
+  if (name === 'TooManyRequestsException' || name === 'ThrottlingException') {
+    return `${region}: throttled by AWS — wait a minute and run the same command again`;
+  }
+  return name === 'Error' ? `${region}: ${message}` : `${region}: ${name}: ${message}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the password
+
+export interface PasswordSource {
+  readonly input: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /** Where prompts go: stderr, so stdout carries only the per-region results. */
+  readonly prompts: NodeJS.WritableStream;
+}
+
+/**
+ * The password from a terminal (typed twice without echo) or from a pipe (its first line).
+ * The terminal path checks the policy after the first entry, so nobody types a weak password twice.
+ */
+export function passwordReader(source: PasswordSource): () => Promise<string> {
+  return async () => {
+    if (!source.input.isTTY) return firstLine(source.input);
+    const password = await askHidden(source, 'Password: ');
+    assertAcceptablePassword(password);
+    const repeated = await askHidden(source, 'Repeat password: ');
+    if (repeated !== password) throw new CliError('the two passwords did not match — nothing was changed');
+    return password;
+  };
+}
+
+async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+  const lines = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  try {
+    for await (const line of lines) return line;
+    return '';
+  } finally {
+    lines.close();
+  }
+}
+
+function askHidden(source: PasswordSource, prompt: string): Promise<string> {
+  // readline echoes what is typed to its output; giving it a sink keeps the password off screen.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return new Promise((resolve, reject) => {
+    const terminal = readline.createInterface({ input: source.input, output: silent, terminal: true });
+    let answered = false;
+    terminal.on('SIGINT', () => terminal.close());
+    terminal.on('close', () => {
+      if (answered) return;
+      source.prompts.write('\n');
+      reject(new CliError('cancelled — nothing was changed'));
+    });
+    source.prompts.write(prompt);
+    terminal.question('', (answer) => {
+      answered = true;
+      source.prompts.write('\n');
+      terminal.close();
+      resolve(answer);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+
+export async function main(argv: readonly string[], deps: UsersCliDeps): Promise<number> {
+  const parsed = parseArguments(argv);
+  if (parsed.kind === 'help') {
+    deps.out.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (parsed.kind === 'usage-error') {
+    deps.err.write(`error: ${parsed.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command, email } = parsed;
+  const invalidEmail = emailProblem(email);
+  if (invalidEmail !== undefined) {
+    deps.err.write(`error: ${invalidEmail}\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let password = '';
+  if (command === 'add') {
+    try {
+      password = await deps.readPassword();
+      assertAcceptablePassword(password);
+    } catch (error) {
+      deps.err.write(`error: ${redact(error instanceof CliError ? error.message : describeFailure(error, 'stdin'), password)}\n`);
+      return 1;
+    }
+  }
+
+  // Every region is tried, so one failing region does not hold back the others; a re-run is
+  // idempotent and finishes the rest.
+  const failedRegions: string[] = [];
+  for (const region of deps.config.appRegions) {
+    try {
+      const outcome = command === 'add' ? await addUser(deps, region, email, password) : await removeUser(deps, region, email);
+      deps.out.write(`${region}: ${describeOutcome(outcome, email)}\n`);
+    } catch (error) {
+      failedRegions.push(region);
+      deps.err.write(`error: ${redact(describeFailure(error, region), password)}\n`);
+    }
+  }
+  if (failedRegions.length === 0) return 0;
+
+  const verb = command === 'add' ? 'added' : 'removed';
+  deps.err.write(
+    `error: ${email} was not ${verb} in ${failedRegions.length} of ${deps.config.appRegions.length} regions ` +
+      `(${failedRegions.join(', ')}) — fix the cause above and run the same command again (safe to repeat: regions already done stay done)\n`,
+  );
+  return 1;
+}
+
+function describeOutcome(outcome: RegionOutcome, email: string): string {
+  switch (outcome) {
+    case 'created':
+      return `created ${email}`;
+    case 'updated password':
+      return `updated password (${email} already existed)`;
+    case 'removed':
+      return `removed ${email}`;
+    case 'not present':
+      return 'not present';
+  }
+}
+
+/** Defence in depth: no message, whatever AWS put in it, ever shows the password. */
+function redact(text: string, password: string): string {
+  return password.length === 0 ? text : text.split(password).join('********');
+}

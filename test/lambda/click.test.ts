@@ -1,0 +1,202 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail } from '../../lambda/shared/click-event';
+
+// The handler reads its configuration when it is loaded, as it does in Lambda.
+Object.assign(process.env, {
+  AWS_REGION: 'us-east-1',
+  EVENT_BUS_NAME: 'regionalapp-test-bus',
+  TABLE_NAME: 'regionalapp-test-table',
+  RANDOM_FAILURE_RATE: '0.1',
+  SITE_BUCKET_NAME: 'site-bucket',
+  CLICKED_IMAGE_KEY: 'images/clicked.svg',
+  POWERTOOLS_SERVICE_NAME: 'click',
+  POWERTOOLS_METRICS_NAMESPACE: 'regionalapp-test',
+});
+const click = jest.requireActual<typeof import('../../lambda/click')>('../../lambda/click');
+const { handler } = click;
+
+const events = mockClient(EventBridgeClient);
+const db = mockClient(DynamoDBDocumentClient);
+const s3 = mockClient(S3Client);
+
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg"/>';
+const KEY = 'click-0123456789';
+/** us-east-1 has counted 3 clicks, us-west-2 2. */
+const SHARDS = [
+  { pk: 'VIEWS#home', sk: 'REGION#us-east-1', count: 3 },
+  { pk: 'VIEWS#home', sk: 'REGION#us-west-2', count: 2 },
+];
+
+function clickEvent(headers: Record<string, string> = { 'idempotency-key': KEY }): APIGatewayProxyEventV2WithJWTAuthorizer {
+  return {
+    version: '2.0',
+    routeKey: 'POST /click',
+    rawPath: '/click',
+    rawQueryString: '',
+    headers,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'req-1', http: { method: 'POST', path: '/click' } },
+  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+/** Everything the function writes to stdout/stderr, where Powertools sends logs and metrics. */
+function captureOutput(): () => string {
+  const chunks: string[] = [];
+  const collect = ((chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  jest.spyOn(process.stdout, 'write').mockImplementation(collect);
+  jest.spyOn(process.stderr, 'write').mockImplementation(collect);
+  return () => chunks.join('');
+}
+
+/** Names of the CloudWatch metrics (EMF) in captured output. */
+function metricNames(output: string): string[] {
+  return output.split('\n').filter((line) => line.includes('"_aws"')).flatMap((line) =>
+    JSON.parse(line)._aws.CloudWatchMetrics.flatMap((directive: any) => directive.Metrics.map((metric: any) => metric.Name)));
+}
+
+function putEntries() {
+  return events.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+}
+
+let output: () => string;
+
+beforeEach(() => {
+  events.reset();
+  db.reset();
+  s3.reset();
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
+  db.on(QueryCommand).resolves({ Items: SHARDS });
+  db.on(GetCommand).resolves({});
+  s3.on(GetObjectCommand).resolves({ ContentType: 'image/svg+xml', Body: { transformToByteArray: async () => Buffer.from(SVG) } as any });
+  click.setRandom(() => 0.5);
+  output = captureOutput();
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('POST /click', () => {
+  test('puts one click event on the bus and answers the views including this click, with the image', async () => {
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body!)).toEqual({
+      message: 'page viewed 6 times',
+      views: 6,
+      idempotencyKey: KEY,
+      image: `data:image/svg+xml;base64,${Buffer.from(SVG).toString('base64')}`,
+    });
+    const [entry] = putEntries();
+    expect(putEntries()).toHaveLength(1);
+    expect(entry).toMatchObject({ EventBusName: 'regionalapp-test-bus', Source: CLICK_EVENT_SOURCE, DetailType: CLICK_EVENT_DETAIL_TYPE });
+    // What is put is what the counter accepts (A9).
+    expect(parseClickDetail(JSON.parse(entry.Detail!))).toEqual({ page: 'home', region: 'us-east-1', idempotencyKey: KEY, clickedAt: expect.any(String) });
+    expect(db.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ TableName: 'regionalapp-test-table', Key: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } });
+    expect(metricNames(output())).toEqual(['Clicks']);
+  });
+
+  test('a retried click the counter already counted is not added again', async () => {
+    db.on(GetCommand).resolves({ Item: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } });
+
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body!)).toMatchObject({ message: 'page viewed 5 times', views: 5 });
+  });
+
+  test('the first click ever reads "1 time"', async () => {
+    db.on(QueryCommand).resolves({ Items: [] });
+
+    const response = await handler(clickEvent());
+
+    expect(JSON.parse(response.body!)).toMatchObject({ message: 'page viewed 1 time', views: 1 });
+  });
+
+  test('a client that sends no key gets a fresh one, used for the event and returned', async () => {
+    const response = await handler(clickEvent({}));
+
+    const { idempotencyKey } = JSON.parse(response.body!);
+    expect(idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(putEntries()[0].Detail!).idempotencyKey).toBe(idempotencyKey);
+  });
+
+  test.each([
+    ['empty', ''],
+    ['7 characters', 'a'.repeat(7)],
+    ['201 characters', 'a'.repeat(201)],
+    ['a space', 'click 0123456789'],
+    ['two keys joined by a comma', 'click-0123456789,click-9876543210'],
+  ])('an idempotency key that is %s is a 400, and nothing is put or read', async (_case, key) => {
+    const response = await handler(clickEvent({ 'idempotency-key': key }));
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body!).error).toContain('idempotency-key');
+    expect(events.calls()).toHaveLength(0);
+    expect(db.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['8 characters, every allowed symbol', 'a:_./#-1'],
+    ['200 characters', 'k'.repeat(200)],
+  ])('an idempotency key of %s is accepted', async (_case, key) => {
+    const response = await handler(clickEvent({ 'idempotency-key': key }));
+
+    expect(response.statusCode).toBe(200);
+  });
+
+  test('a deliberate failure is a retryable 500 and puts no event', async () => {
+    click.setRandom(() => 0.05);
+
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body!)).toEqual({ error: 'The click failed on purpose. Try again.', retryable: true });
+    expect(events.calls()).toHaveLength(0);
+    expect(metricNames(output())).toEqual(['DeliberateFailures']);
+  });
+
+  test('an event the bus rejects is a 500 without details; the error code is logged', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'bus detail' }] });
+
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
+    expect(output()).toContain('InternalFailure');
+    expect(db.calls()).toHaveLength(0);
+    expect(metricNames(output())).toEqual([]);
+  });
+
+  test('an unreachable bus is a 500 without details', async () => {
+    events.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
+
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
+  });
+});
+
+describe('click rules', () => {
+  test('a rate of 0 never fails, 1 always fails, 0.1 fails the lowest tenth of draws', () => {
+    expect(click.shouldFailOnPurpose(0, () => 0)).toBe(false);
+    expect(click.shouldFailOnPurpose(1, () => 0.999)).toBe(true);
+    expect(click.shouldFailOnPurpose(0.1, () => 0.099)).toBe(true);
+    expect(click.shouldFailOnPurpose(0.1, () => 0.1)).toBe(false);
+  });
+
+  test('RANDOM_FAILURE_RATE must be a probability', () => {
+    expect(click.parseFailureRate('0')).toBe(0);
+    expect(click.parseFailureRate('0.1')).toBe(0.1);
+    expect(click.parseFailureRate('1')).toBe(1);
+    for (const bad of ['', ' ', 'ten percent', '-0.1', '1.5', '10%']) {
+      expect(() => click.parseFailureRate(bad)).toThrow('RANDOM_FAILURE_RATE must be a number from 0 to 1');
+    }
+  });
+});

@@ -1,0 +1,97 @@
+process.env.AWS_REGION = 'us-west-2';
+process.env.TABLE_NAME = 'regionalapp-test-table';
+process.env.POWERTOOLS_SERVICE_NAME = 'counter';
+process.env.POWERTOOLS_METRICS_NAMESPACE = 'regionalapp-test';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lambda/counter';
+import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../../lambda/shared/click-event';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+
+function clickEvent(detail: unknown): EventBridgeEvent<typeof CLICK_EVENT_DETAIL_TYPE, unknown> {
+  return {
+    version: '0',
+    id: 'event-1',
+    'detail-type': CLICK_EVENT_DETAIL_TYPE,
+    source: CLICK_EVENT_SOURCE,
+    account: '111122223333',
+    time: '2024-05-01T12:00:00Z',
+    region: 'us-west-2',
+    resources: [],
+    detail,
+  };
+}
+
+const detail = { page: 'home', region: 'us-west-2', idempotencyKey: 'click-0001-abcdef', clickedAt: '2024-05-01T12:00:00.000Z' };
+
+/** A table that remembers counted clicks, with DynamoDB's answer to a second marker for the same key. */
+function tableRememberingClicks() {
+  const counted = new Set<string>();
+  const shards = new Map<string, number>();
+  ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
+    const [marker, increment] = input.TransactItems!;
+    const markerKey = String(marker.Put!.Item!.pk);
+    if (counted.has(markerKey)) {
+      throw new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] });
+    }
+    counted.add(markerKey);
+    const shard = `${increment.Update!.Key!.pk}/${increment.Update!.Key!.sk}`;
+    shards.set(shard, (shards.get(shard) ?? 0) + 1);
+    return {};
+  });
+  return shards;
+}
+
+describe('counter handler (A9)', () => {
+  beforeEach(() => {
+    ddb.reset();
+    addMetric.mockClear();
+  });
+
+  test('counts a click into this region\'s shard', async () => {
+    const shards = tableRememberingClicks();
+
+    await expect(handler(clickEvent(detail))).resolves.toBe('counted');
+
+    expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
+    expect(addMetric).toHaveBeenCalledWith('ClicksCounted', 'Count', 1);
+  });
+
+  test('a redelivered event is counted once', async () => {
+    const shards = tableRememberingClicks();
+
+    await expect(handler(clickEvent(detail))).resolves.toBe('counted');
+    await expect(handler(clickEvent(detail))).resolves.toBe('duplicate');
+
+    expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
+    expect(addMetric).toHaveBeenLastCalledWith('DuplicateClicks', 'Count', 1);
+  });
+
+  test.each([
+    ['no detail', undefined],
+    ['a detail without an idempotency key', { ...detail, idempotencyKey: undefined }],
+    ['a detail with a malformed region', { ...detail, region: 'west' }],
+  ])('an event with %s throws, so Lambda retries it and then dead-letters it, and counts nothing', async (_, invalid) => {
+    const shards = tableRememberingClicks();
+
+    await expect(handler(clickEvent(invalid))).rejects.toThrow(/click detail/);
+
+    expect(shards.size).toBe(0);
+    expect(addMetric.mock.calls).toEqual([['InvalidClickEvents', 'Count', 1]]);
+  });
+
+  test('a DynamoDB failure throws, so Lambda retries the click', async () => {
+    ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+
+    await expect(handler(clickEvent(detail))).rejects.toThrow('Throughput exceeds the current capacity');
+    expect(addMetric).not.toHaveBeenCalled();
+  });
+});
