@@ -5,10 +5,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventHeaders, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from './shared/click-event';
+import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, IDEMPOTENCY_KEY, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { readViewShards, totalViews } from './shared/counter';
-import { BadRequest, currentRegion, errorResponse, json, requireEnv } from './shared/http';
+import { BadRequest, currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
 import { imageLoader } from './shared/image';
 import { keys } from './shared/table';
 
@@ -23,9 +23,6 @@ const loadClickedImage = imageLoader(new S3Client({}), requireEnv('SITE_BUCKET_N
 
 /** The header a client sets so that retrying a click never counts it twice (A9). */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
-/** The rule parseClickDetail (shared/click-event.ts) applies to the key; checked here to answer 400. */
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9:_./#-]{8,200}$/;
 
 /** The body of a deliberate failure (A8); the page shows its error image and a Retry button. */
 export const DELIBERATE_FAILURE = { error: 'The click failed on purpose. Try again.', retryable: true } as const;
@@ -117,7 +114,3 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   }
 }
 
-/** An error's name and message for the log: never its stack. */
-function errorSummary(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { currentRegion, errorResponse, json, requireEnv } from './shared/http';
+import { currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
 import { imageLoader } from './shared/image';
 
 const logger = new Logger();
@@ -31,7 +31,3 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   }
 }
 
-/** An error's name and message for the log: never its stack. */
-function errorSummary(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

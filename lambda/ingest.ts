@@ -21,7 +21,7 @@ const rejectsQueueUrl = requireEnv('INGEST_REJECTS_QUEUE_URL');
 
 /** Largest file ingested; bigger files are refused (status FAILED) and should be split. */
 export const MAX_OBJECT_BYTES = 1024 * 1024;
-/** Clicks counted at once: enough to finish a full 1 MB file well within the function's timeout. */
+/** Clicks counted at once, so a full 1 MB file (tens of thousands of rows) fits the function's timeout. */
 const COUNT_CONCURRENCY = 16;
 /** A click this far past the clock is not a real click (allows for the uploader's clock skew). */
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -141,13 +141,14 @@ export function csvRecords(text: string): FileRecord[] {
     }
   }
   return rows.map(({ line, fields }) => {
-    if (fields.length !== columns.length) {
-      return { record: fields, problem: `CSV line ${line} has ${fields.length} fields but the header has ${columns.length}` };
+    if (fields.length > columns.length) {
+      return { record: fields, problem: `CSV line ${line} has ${fields.length} fields but the header names ${columns.length} columns` };
     }
     const record: Record<string, string> = {};
     columns.forEach((column, index) => {
-      // An empty optional column means "not given": the default applies.
-      if (fields[index] !== '') record[column] = fields[index];
+      // An empty or missing trailing field means "not given": the column's default applies.
+      const value = fields[index] ?? '';
+      if (value !== '') record[column] = value;
     });
     return { record };
   });
@@ -280,7 +281,7 @@ async function ingestFile(record: S3EventRecord): Promise<void> {
   try {
     const format = fileFormatOf(key);
     if (!format) throw new UnreadableFile('only .json and .csv files are ingested');
-    records = fileRecords(await readObject(bucket, key, record.s3.object), format);
+    records = fileRecords(await readObject(bucket, key, record.s3.object.size), format);
   } catch (error) {
     if (!(error instanceof UnreadableFile)) throw error;
     await job.update('FAILED', { reason: error.message });
@@ -331,21 +332,24 @@ class Job {
 }
 
 /** The object's text; throws UnreadableFile when it is too large, gone, or not UTF-8. */
-async function readObject(bucket: string, key: string, object: Pick<S3EventRecord['s3']['object'], 'size' | 'versionId'>): Promise<string> {
+async function readObject(bucket: string, key: string, eventSize: number): Promise<string> {
   const tooLarge = (bytes: number) => new UnreadableFile(
     `the file is ${bytes} bytes; the limit is ${MAX_OBJECT_BYTES} bytes (1 MB): split it into smaller files and upload those`);
-  if (object.size > MAX_OBJECT_BYTES) throw tooLarge(object.size);
+  if (eventSize > MAX_OBJECT_BYTES) throw tooLarge(eventSize);
   let response;
   try {
-    // The event's version, so the file read is the file the event (and its size) describes.
-    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: object.versionId }));
+    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'NoSuchKey' || name === 'NoSuchVersion') throw new UnreadableFile('the file was deleted before it could be read');
+    if ((error as Error).name === 'NoSuchKey') throw new UnreadableFile('the file was deleted before it could be read');
     throw error;
   }
+  // The key may have been overwritten with a larger file since the event: check before downloading.
+  const size = response.ContentLength ?? 0;
+  if (size > MAX_OBJECT_BYTES) {
+    (response.Body as { destroy?: () => void } | undefined)?.destroy?.();
+    throw tooLarge(size);
+  }
   const bytes = await response.Body?.transformToByteArray() ?? new Uint8Array();
-  if (bytes.byteLength > MAX_OBJECT_BYTES) throw tooLarge(bytes.byteLength);
   try {
     // A leading byte-order mark (as spreadsheet exports write) is dropped.
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,10 +1,11 @@
+import { isEmail, MAX_EMAIL_LENGTH, PASSWORD_POLICY } from './shared/identity';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, type InitiateAuthCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient } from './shared/clients';
-import { BadRequest, currentRegion, errorResponse, json, parseJsonBody, requireEnv, stringField } from './shared/http';
+import { BadRequest, currentRegion, errorResponse, errorSummary, json, parseJsonBody, requireEnv, stringField } from './shared/http';
 import { expiresAfterDays, keys } from './shared/table';
 
 const logger = new Logger();
@@ -16,10 +17,8 @@ const tableName = requireEnv('TABLE_NAME');
 
 /** Login attempts are kept this long (the item's TTL), long enough to investigate an incident. */
 export const LOGIN_ATTEMPT_DAYS = 90;
-export const MAX_USERNAME_LENGTH = 128;
-export const MAX_PASSWORD_LENGTH = 256;
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MAX_USERNAME_LENGTH = MAX_EMAIL_LENGTH;
+export const MAX_PASSWORD_LENGTH = PASSWORD_POLICY.maxLength;
 
 /**
  * Cognito errors that mean "these credentials do not log in". They all get the same answer, so a
@@ -50,7 +49,7 @@ export type LoginResult =
 export function parseCredentials(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Credentials {
   const body = parseJsonBody(event);
   const username = stringField(body, 'username', MAX_USERNAME_LENGTH);
-  if (!EMAIL.test(username)) throw new BadRequest('"username" must be an email address');
+  if (!isEmail(username)) throw new BadRequest('"username" must be an email address');
   stringField(body, 'password', MAX_PASSWORD_LENGTH);
   // stringField trims, but spaces at either end are part of a password: pass it on as typed.
   return { username, password: body.password as string };
@@ -144,7 +143,3 @@ async function recordAttempt(username: string, succeeded: boolean, now: Date, re
   await db.send(new PutCommand({ TableName: tableName, Item: loginAttemptItem(username, succeeded, now, region, requestId) }));
 }
 
-/** An error's name and message for the log: never its stack. */
-function errorSummary(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

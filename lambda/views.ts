@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { HOME_PAGE } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { readViewShards, totalViews } from './shared/counter';
-import { errorResponse, json, requireEnv } from './shared/http';
+import { errorResponse, errorSummary, json, requireEnv } from './shared/http';
 
 const logger = new Logger();
 const db = documentClient();
@@ -20,7 +20,3 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
   }
 }
 
-/** An error's name and message for the log: never its stack. */
-function errorSummary(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

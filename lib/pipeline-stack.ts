@@ -2,7 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
-import { CodePipeline, CodePipelineSource, ManualApprovalStep, type StageDeployment, type Step } from 'aws-cdk-lib/pipelines';
+import { CodePipeline, CodePipelineSource, ManualApprovalStep, type Step } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,7 +18,7 @@ export interface PipelineStackProps extends StackProps {
 
 /**
  * The self-mutating delivery pipeline (P1–P8). Read it top to bottom as the rollout it performs:
- * source → synth → self-mutate → assets → RegionalApp in region A ∥ approval → region B → checks.
+ * source → synth → self-mutate → assets → RegionalApp: region A, its check, approval, region B, its check.
  */
 export class PipelineStack extends Stack {
   readonly pipeline: CodePipeline;
@@ -62,25 +62,28 @@ export class PipelineStack extends Stack {
       comment: `Region ${config.appRegions[0]} is deployed. Approve to deploy ${config.appRegions.slice(1).join(', ')}.`,
     });
 
-    const appStages: StageDeployment[] = [];
     const [regionA, ...laterRegions] = config.appRegions;
     if (config.rollout === 'wave') {
-      // One CodePipeline stage; its actions run in tranches: A.Deploy ∥ Approval, then
-      // B.Deploy ∥ A.Check, then B.Check (README, "Waves and tranches").
+      // One CodePipeline stage that rolls back as a whole. Its actions run in lock-step tranches,
+      // so an approval in B's `pre` would hold back A's later stacks too (aws-cdk#31023) and the
+      // approver would approve a half-deployed region A. So the approval waits for A's check:
+      // A's stacks → A.Check → Approval → B's stacks → B.Check (README, "Waves and tranches").
       const wave = this.pipeline.addWave(APP_WAVE_NAME);
       const stageA = stageOf(regionA);
-      appStages.push(wave.addStage(stageA, { post: [checkStep(regionA, stageA)] }));
+      const checkA = checkStep(regionA, stageA);
+      approval.addStepDependency(checkA);
+      wave.addStage(stageA, { post: [checkA] });
       for (const region of laterRegions) {
         const stage = stageOf(region);
-        appStages.push(wave.addStage(stage, { pre: [approval], post: [checkStep(region, stage)] }));
+        wave.addStage(stage, { pre: [approval], post: [checkStep(region, stage)] });
       }
     } else {
       // Strict rings: region A deploys and passes its checks before anyone is asked to approve.
       const stageA = stageOf(regionA);
-      appStages.push(this.pipeline.addStage(stageA, { post: [checkStep(regionA, stageA)] }));
+      this.pipeline.addStage(stageA, { post: [checkStep(regionA, stageA)] });
       laterRegions.forEach((region, index) => {
         const stage = stageOf(region);
-        appStages.push(this.pipeline.addStage(stage, { pre: index === 0 ? [approval] : [], post: [checkStep(region, stage)] }));
+        this.pipeline.addStage(stage, { pre: index === 0 ? [approval] : [], post: [checkStep(region, stage)] });
       });
     }
 

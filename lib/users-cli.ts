@@ -7,6 +7,7 @@
  * The password is never an argument (it would land in shell history and `ps`): it is typed at a
  * prompt without echo, or piped on stdin.
  */
+import { isEmail, MAX_EMAIL_LENGTH, PASSWORD_POLICY } from '../lambda/shared/identity';
 import * as readline from 'node:readline';
 import { Writable } from 'node:stream';
 import {
@@ -32,22 +33,9 @@ the first line of stdin when it is piped:  printf '%s\\n' "$PASSWORD" | npm run 
 
 Regions come from appRegions in cdk.json; credentials from AWS_PROFILE, as for the aws CLI.`;
 
-/**
- * The user pool's password policy (stages/identity-stack.ts), checked here first so a weak password
- * is refused before anything changes in any region.
- */
-export const PASSWORD_POLICY = {
-  minLength: 12,
-  /** Cognito's own limit. */
-  maxLength: 256,
-} as const;
-
 /** The characters Cognito counts as symbols; any other character does not satisfy "symbol". */
 const COGNITO_SYMBOLS = '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ';
 
-/** The same check the login route applies (lambda/login.ts), so every user created can log in. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const MAX_EMAIL_LENGTH = 128;
 
 export interface UsersCliDeps {
   readonly config: Pick<AppConfig, 'project' | 'stageName' | 'appRegions'>;
@@ -101,7 +89,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 /** Why `email` cannot be a username here, or undefined when it can. */
 export function emailProblem(email: string): string | undefined {
   if (email.length > MAX_EMAIL_LENGTH) return `"${email}" is longer than ${MAX_EMAIL_LENGTH} characters`;
-  if (!EMAIL.test(email)) return `"${email}" is not an email address (expected something like alice@example.com)`;
+  if (!isEmail(email)) return `"${email}" is not an email address (expected something like alice@example.com)`;
   return undefined;
 }
 
@@ -201,6 +189,7 @@ function errorName(error: unknown): string | undefined {
 const MISSING_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
 const EXPIRED_CREDENTIALS = new Set(['ExpiredTokenException', 'ExpiredToken', 'TokenRefreshRequired']);
 const REJECTED_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException']);
+const NETWORK_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT']);
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'NotAuthorizedException']);
 
 /** One readable line for a failure in `region`; never a stack trace. */
@@ -224,6 +213,10 @@ export function describeFailure(error: unknown, region: string): string {
   if (name === 'InvalidPasswordException') return `${region}: Cognito refused the password: ${message}`;
   if (name === 'TooManyRequestsException' || name === 'ThrottlingException') {
     return `${region}: throttled by AWS — wait a minute and run the same command again`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_FAILURES.has(code)) {
+    return `${region}: cannot reach AWS (${message}) — check the network connection or proxy settings`;
   }
   return name === 'Error' ? `${region}: ${message}` : `${region}: ${name}: ${message}`;
 }

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { PASSWORD_POLICY } from '../lambda/shared/identity';
 import { PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter } from '../lib/parameters';
@@ -25,7 +26,7 @@ export class IdentityStack extends Stack {
       signInCaseSensitive: false,
       autoVerify: { email: true },
       passwordPolicy: {
-        minLength: 12,
+        minLength: PASSWORD_POLICY.minLength,
         requireLowercase: true,
         requireUppercase: true,
         requireDigits: true,

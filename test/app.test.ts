@@ -8,10 +8,13 @@ import { readCdkJsonContext } from '../lib/config';
 import { nagFindings } from '../lib/nag';
 import { shippedConfig } from './support/config';
 
+const POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy', 'AWS::KMS::Key'];
+
 /** Every Allow statement of every policy-bearing resource in a template. */
 function allowStatements(stack: SynthesizedStack): { resource: string; actions: string[] }[] {
   const found: { resource: string; actions: string[] }[] = [];
   for (const [id, resource] of Object.entries(readTemplate(stack).Resources ?? {})) {
+    if (!POLICY_TYPES.includes(resource.Type)) continue;
     const props = resource.Properties ?? {};
     const documents = [props.PolicyDocument, props.KeyPolicy, ...((props.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument)];
     for (const document of documents as ({ Statement?: { Effect: string; Action?: string | string[] }[] } | undefined)[]) {
@@ -80,7 +83,9 @@ describe('direct deploy shape', () => {
     app.synth();
     const stacks = synthesizedStacks(outdir);
     rmSync(outdir, { recursive: true, force: true });
-    expect(stacks.map((stack) => stack.displayName).sort()).toEqual([`${DIRECT_DEPLOY_STAGE}/Api`, `${DIRECT_DEPLOY_STAGE}/Site`]);
+    expect(stacks.map((stack) => stack.displayName).sort()).toEqual(
+      ['Analytics', 'Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent'].map((id) => `${DIRECT_DEPLOY_STAGE}/${id}`),
+    );
     expect(new Set(stacks.map((stack) => stack.region))).toEqual(new Set(['us-west-2']));
   });
 

@@ -17,7 +17,8 @@ export interface ClickDetail {
   readonly clickedAt: string;
 }
 
-const KEY = /^[A-Za-z0-9:_./#-]{8,200}$/;
+/** What an idempotency key may look like: 8–200 of letters, digits and `:_./#-`. */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9:_./#-]{8,200}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const PAGE = /^[a-z0-9-]{1,64}$/;
 
@@ -25,9 +26,11 @@ const PAGE = /^[a-z0-9-]{1,64}$/;
 export function parseClickDetail(value: unknown): ClickDetail {
   if (typeof value !== 'object' || value === null) throw new Error('click detail must be an object');
   const { page, region, idempotencyKey, clickedAt } = value as Record<string, unknown>;
-  if (typeof page !== 'string' || !PAGE.test(page)) throw new Error('click detail "page" is missing or invalid');
-  if (typeof region !== 'string' || !REGION.test(region)) throw new Error('click detail "region" is missing or invalid');
-  if (typeof idempotencyKey !== 'string' || !KEY.test(idempotencyKey)) throw new Error('click detail "idempotencyKey" is missing or invalid');
-  if (typeof clickedAt !== 'string' || Number.isNaN(Date.parse(clickedAt))) throw new Error('click detail "clickedAt" is missing or invalid');
+  if (typeof page !== 'string' || !PAGE.test(page)) throw new Error('click detail "page" must be 1–64 lowercase letters, digits or dashes');
+  if (typeof region !== 'string' || !REGION.test(region)) throw new Error('click detail "region" must be an AWS region name like us-east-1');
+  if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new Error('click detail "idempotencyKey" must be 8–200 letters, digits or :_./#-');
+  }
+  if (typeof clickedAt !== 'string' || Number.isNaN(Date.parse(clickedAt))) throw new Error('click detail "clickedAt" must be an ISO 8601 date-time');
   return { page, region, idempotencyKey, clickedAt };
 }

@@ -18,8 +18,11 @@ import { expiresAfterDays, keys } from './table';
  * (EventBridge retries, the DLQ replayer, a re-ingested file) never counts twice.
  */
 
-/** How long a click's idempotency marker is kept; replays older than this are not expected. */
-export const COUNTED_MARKER_DAYS = 7;
+/**
+ * How long a click's idempotency marker is kept: longer than anything can be replayed — the DLQ
+ * keeps messages 14 days and the ingest bucket keeps files 30.
+ */
+export const COUNTED_MARKER_DAYS = 35;
 
 export type CountResult = 'counted' | 'duplicate';
 

@@ -66,3 +66,8 @@ export function requireEnv(name: string): string {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 }
+
+/** What went wrong, for logs: the error's name and message, never its stack or request data. */
+export function errorSummary(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

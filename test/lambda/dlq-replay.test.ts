@@ -140,7 +140,7 @@ describe('clickFromMessageBody', () => {
     ['not JSON', 'click!', /not JSON/],
     ['a JSON array', '[]', /not a JSON object/],
     ['another kind of event', clickEventJson(detail('click-0001-abcdef'), { 'detail-type': 'PageViewed' }), /not a click event/],
-    ['an invalid click detail', clickEventJson(detail('short')), /"idempotencyKey" is missing or invalid/],
+    ['an invalid click detail', clickEventJson(detail('short')), /"idempotencyKey" must be 8–200 letters/],
   ])('says what is wrong with %s', (_, body, message) => {
     expect(() => clickFromMessageBody(body)).toThrow(message);
   });

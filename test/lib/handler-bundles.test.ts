@@ -12,21 +12,20 @@ describe('handler bundles (A18)', () => {
     for (const name of HANDLERS) expect(existsSync(path.join(dir, name, 'index.mjs'))).toBe(true);
   });
 
-  test('bundles are minified ES modules that export a handler', () => {
+  test('bundles are ES modules that export a handler', () => {
     for (const name of HANDLERS) {
       const code = readFileSync(path.join(dir, name, 'index.mjs'), 'utf8');
-      expect(code).toMatch(/export\s*\{[^}]*as handler/);
-      expect(code.split('\n').length).toBeLessThan(10);
+      expect(/export\s*\{[^}]*as handler/.test(code)).toBe(true);
     }
   });
 
   test('a bundle loads and answers in a fresh Node process with nothing but itself', () => {
     const output = execFileSync(process.execPath, ['--input-type=module', '-e',
-      `const { handler } = await import(${JSON.stringify(path.join(dir, 'hello', 'index.mjs'))});
-       console.log(JSON.stringify(await handler({ requestContext: { requestId: 'r1' } })));`,
+      `const { handler } = await import(${JSON.stringify(path.join(dir, 'health', 'index.mjs'))});
+       console.log(JSON.stringify(await handler()));`,
     ], { env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
     const response = JSON.parse(output.trim().split('\n').pop()!);
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ message: 'hello from eu-central-1', region: 'eu-central-1' });
+    expect(JSON.parse(response.body)).toEqual({ status: 'ok', region: 'eu-central-1' });
   });
 });

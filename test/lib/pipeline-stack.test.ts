@@ -44,21 +44,31 @@ describe('PipelineStack, wave rollout (default)', () => {
     expect(assets?.actions.map((action) => action.name)).toEqual(['FileAssets']);
   });
 
-  test('the wave deploys region A alongside the approval, then region B, each region checked after its deploy', () => {
+  test('the wave deploys region A stack by stack, checks it, waits for approval, then does the same for region B', () => {
     const wave = stages.find((stage) => stage.name === 'RegionalApp');
+    const regionA = ['Data', 'Identity', 'Site', 'Analytics', 'Events', 'Api', 'Monitoring', 'SiteContent'];
     expect(tranches(wave!)).toEqual([
-      'RegionalApp-us-east-1.Api.Deploy@1',
+      'RegionalApp-us-east-1.Data.Deploy@1',
+      'RegionalApp-us-east-1.Identity.Deploy@1',
       'RegionalApp-us-east-1.Site.Deploy@1',
-      'RegionalApp-us-west-2.Approve-us-west-2@1',
-      'RegionalApp-us-east-1.Check-us-east-1@2',
-      'RegionalApp-us-west-2.Api.Deploy@2',
-      'RegionalApp-us-west-2.Site.Deploy@2',
-      'RegionalApp-us-west-2.Check-us-west-2@3',
+      'RegionalApp-us-east-1.Analytics.Deploy@2',
+      'RegionalApp-us-east-1.Events.Deploy@2',
+      'RegionalApp-us-east-1.Api.Deploy@3',
+      'RegionalApp-us-east-1.Monitoring.Deploy@4',
+      'RegionalApp-us-east-1.SiteContent.Deploy@4',
+      'RegionalApp-us-east-1.Check-us-east-1@5',
+      'RegionalApp-us-west-2.Approve-us-west-2@6',
+      'RegionalApp-us-west-2.Data.Deploy@7',
+      'RegionalApp-us-west-2.Identity.Deploy@7',
+      'RegionalApp-us-west-2.Site.Deploy@7',
+      'RegionalApp-us-west-2.Events.Deploy@8',
+      'RegionalApp-us-west-2.Api.Deploy@9',
+      'RegionalApp-us-west-2.Monitoring.Deploy@10',
+      'RegionalApp-us-west-2.SiteContent.Deploy@10',
+      'RegionalApp-us-west-2.Check-us-west-2@11',
     ]);
-    const approval = wave!.actions.find((action) => action.provider === 'Manual');
-    expect(approval?.name).toContain('us-west-2');
-    expect(wave!.actions.filter((action) => action.region === 'us-west-2').map((action) => action.name))
-      .toEqual(expect.arrayContaining(['RegionalApp-us-west-2.Api.Deploy', 'RegionalApp-us-west-2.Site.Deploy']));
+    expect(regionA.every((id) => wave!.actions.some((action) => action.name === `RegionalApp-us-east-1.${id}.Deploy`))).toBe(true);
+    expect(wave!.actions.filter((action) => action.region === 'us-west-2').every((action) => action.name.startsWith('RegionalApp-us-west-2.'))).toBe(true);
   });
 
   test('deploys without change sets, so region A needs no second tranche', () => {
@@ -133,8 +143,10 @@ describe('PipelineStack, sequential rollout', () => {
 
   test('region A deploys and passes its checks before the approval, then region B deploys and is checked', () => {
     expect(stages.map((stage) => stage.name).slice(4)).toEqual(['RegionalApp-us-east-1', 'RegionalApp-us-west-2']);
-    expect(tranches(stages[4])).toEqual(['Api.Deploy@1', 'Site.Deploy@1', 'Check-us-east-1@2']);
-    expect(tranches(stages[5])).toEqual(['Approve-us-west-2@1', 'Api.Deploy@2', 'Site.Deploy@2', 'Check-us-west-2@3']);
+    expect(tranches(stages[4]).slice(-1)).toEqual(['Check-us-east-1@5']);
+    expect(tranches(stages[5])[0]).toBe('Approve-us-west-2@1');
+    expect(tranches(stages[5]).slice(1, 4)).toEqual(['Data.Deploy@2', 'Identity.Deploy@2', 'Site.Deploy@2']);
+    expect(tranches(stages[5]).slice(-1)).toEqual(['Check-us-west-2@6']);
   });
 
   test('each region\'s stage rolls back by itself on failure', () => {
@@ -146,11 +158,13 @@ describe('PipelineStack, three app regions', () => {
   const config = deployableConfig({ appRegions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
   const wave = renderedStages(synthPipeline(config).template).find((stage) => stage.name === 'RegionalApp')!;
 
-  test('one approval holds back every region after A', () => {
-    expect(wave.actions.filter((action) => action.provider === 'Manual')).toHaveLength(1);
-    const deploys = wave.actions.filter((action) => action.name.endsWith('.Deploy'));
-    for (const region of ['us-west-2', 'eu-west-1']) {
-      expect(deploys.filter((action) => action.name.startsWith(`RegionalApp-${region}.`)).every((action) => action.runOrder === 2)).toBe(true);
-    }
+  test('one approval, after region A\'s check, holds back every region after A', () => {
+    const manual = wave.actions.filter((action) => action.provider === 'Manual');
+    expect(manual).toHaveLength(1);
+    const checkA = wave.actions.find((action) => action.name === 'RegionalApp-us-east-1.Check-us-east-1')!;
+    expect(manual[0].runOrder).toBeGreaterThan(checkA.runOrder);
+    const later = wave.actions.filter((action) => /^RegionalApp-(us-west-2|eu-west-1)\./.test(action.name) && action.provider !== 'Manual');
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((action) => action.runOrder > manual[0].runOrder)).toBe(true);
   });
 });
