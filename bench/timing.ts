@@ -12,6 +12,8 @@ export interface CommandSpec {
   readonly cwd: string;
   /** Added to (and overriding) the bench process's own environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /** false: `env` is the command's whole environment (nothing inherited, e.g. no NODE_OPTIONS); default true. */
+  readonly inheritEnv?: boolean;
   /** Kill the command (and everything it started) after this long; default 10 minutes. */
   readonly timeoutMs?: number;
 }
@@ -38,12 +40,24 @@ export function quote(spec: Pick<CommandSpec, 'command' | 'args'>): string {
  * run is never returned as a time.
  */
 export function timeCommand(spec: CommandSpec): Promise<number> {
+  return runCommand(spec).then((run) => run.seconds);
+}
+
+export interface CommandRun {
+  /** Wall-clock seconds from spawn to exit. */
+  readonly seconds: number;
+  /** The command's standard output (its last 64 KiB). */
+  readonly stdout: string;
+}
+
+/** Like `timeCommand`, also resolving with what the command printed (for commands that report figures). */
+export function runCommand(spec: CommandSpec): Promise<CommandRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     // Own process group, so a timeout can end the whole tree (npx → cdk → app) by this one id.
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -71,7 +85,7 @@ export function timeCommand(spec: CommandSpec): Promise<number> {
       clearTimeout(timer);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code === 0 && !timedOut) {
-        resolve(seconds);
+        resolve({ seconds, stdout });
         return;
       }
       const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -153,6 +167,8 @@ export interface BenchContext {
   readonly root: string;
   /** Timed runs per contender (after one untimed warm-up). */
   readonly runs: number;
+  /** Whether `runs` came from `--runs` (true) or is run.ts's default (false/absent). */
+  readonly runsGiven?: boolean;
   /** Progress lines go here (stderr), so stdout holds just the results. */
   readonly log: (message: string) => void;
 }

@@ -27,6 +27,8 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   entryNames: '[name]/index',
   // A few CommonJS dependencies call require() for Node built-ins; ESM has no require of its own.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  // Lambda passes credentials in environment variables; see lambda/shared/env-credentials.ts.
+  alias: { '@aws-sdk/credential-provider-node': path.join(ROOT, 'lambda', 'shared', 'env-credentials.ts') },
   logLevel: 'warning',
 };
 

@@ -19,6 +19,12 @@ describe('handler bundles (A18)', () => {
     }
   });
 
+  test('handlers that use the SDK take credentials from the environment only (no SSO/ini/IMDS chain)', () => {
+    const code = readFileSync(path.join(dir, 'counter', 'index.mjs'), 'utf8');
+    expect(code).toContain('AWS_ACCESS_KEY_ID');
+    expect(code).not.toContain('invalid SSO credentials');
+  });
+
   test('a bundle loads and answers in a fresh Node process with nothing but itself', () => {
     const output = execFileSync(process.execPath, ['--input-type=module', '-e',
       `const { handler } = await import(${JSON.stringify(path.join(dir, 'health', 'index.mjs'))});
