@@ -1,7 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bundleHandlers, HANDLERS } from '../../lib/handler-bundles';
+
+/** bundleHandlers() as a new process would run it (the module remembers that it has bundled). */
+function bundleInFreshModule(): void {
+  jest.isolateModules(() => jest.requireActual<{ bundleHandlers: () => string }>('../../lib/handler-bundles').bundleHandlers());
+}
 
 describe('handler bundles (A18)', () => {
   const dir = bundleHandlers();
@@ -23,6 +28,21 @@ describe('handler bundles (A18)', () => {
     const code = readFileSync(path.join(dir, 'counter', 'index.mjs'), 'utf8');
     expect(code).toContain('AWS_ACCESS_KEY_ID');
     expect(code).not.toContain('invalid SSO credentials');
+  });
+
+  test('a rebuild happens when an input changed since the last build, and only then', () => {
+    const manifestPath = path.join(dir, 'inputs.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['lambda/health.ts', 'lambda/shared/counter.ts']));
+    const bundleBefore = statSync(path.join(dir, 'health', 'index.mjs')).mtimeMs;
+
+    bundleInFreshModule();
+    expect(statSync(path.join(dir, 'health', 'index.mjs')).mtimeMs).toBe(bundleBefore);
+
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, inputs: { ...manifest.inputs, 'lambda/health.ts': 'stale' } }));
+    bundleInFreshModule();
+    expect(JSON.parse(readFileSync(manifestPath, 'utf8')).inputs['lambda/health.ts']).not.toBe('stale');
+    expect(statSync(path.join(dir, 'health', 'index.mjs')).mtimeMs).toBeGreaterThan(bundleBefore);
   });
 
   test('a bundle loads and answers in a fresh Node process with nothing but itself', () => {
