@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, Stage, Tags, type Stack, type StageProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stage, Tags, type Environment, type Stack, type StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../lib/config';
 import { ExplicitIamActions } from '../lib/explicit-iam-actions';
@@ -23,11 +23,7 @@ export interface RegionalAppStageProps extends StageProps {
   readonly standalone?: boolean;
 }
 
-/**
- * One region's copy of RegionalApp: the unit the pipeline's wave deploys per region. Its stacks,
- * split by concern, share names only through SSM parameters (lib/names.ts, lib/parameters.ts),
- * never CloudFormation exports; `addDependency` only orders their deployment.
- */
+/** One region's copy of RegionalApp: the unit the pipeline's wave deploys per region. */
 export class RegionalAppStage extends Stage {
   /** Outputs the post-deploy step reads through `envFromCfnOutputs` (P6). */
   readonly apiUrl: CfnOutput;
@@ -35,41 +31,61 @@ export class RegionalAppStage extends Stage {
 
   constructor(scope: Construct, id: string, props: RegionalAppStageProps) {
     super(scope, id, { ...props, env: { account: props.config.account, region: props.region } });
-    const { config, region } = props;
-    const names: NameScope = { project: config.project, stageName: config.stageName, region };
-    const isPrimary = props.standalone || region === config.appRegions[0];
-    const describe = (what: string) => `RegionalApp ${what} (${region})`;
-
-    const site = new SiteStack(this, 'Site', { names, description: describe('static site hosting') });
-    const data = new DataStack(this, 'Data', {
-      names,
-      description: describe('data'),
-      replicaRegions: isPrimary ? (props.standalone ? [] : config.appRegions.filter((r) => r !== region)) : undefined,
-    });
-    const identity = new IdentityStack(this, 'Identity', { names, description: describe('identity') });
-    const events = new EventsStack(this, 'Events', { names, description: describe('click counting and batch ingest') });
-    const api = new ApiStack(this, 'Api', { names, description: describe('user API'), randomFailureRate: config.randomFailureRate });
-    const content = new SiteContentStack(this, 'SiteContent', { names, description: describe('static site content') });
-    const monitoring = new MonitoringStack(this, 'Monitoring', {
-      names,
-      description: describe('monitoring and Slack notifier'),
-      alarms: config.alarms,
-      webhookSecretName: config.slack.webhookSecretName,
-    });
-
-    after(events, data);
-    after(api, site, data, identity, events);
-    after(content, site, api);
-    after(monitoring, data, api);
-    if (isPrimary) after(new AnalyticsStack(this, 'Analytics', { names, description: describe('analytics') }), data);
-
-    for (const [key, value] of Object.entries(standardTags(names))) Tags.of(this).add(key, value);
+    const { api, site } = addRegionalAppStacks(this, props);
     // Here, not on the app: CDK Pipelines synthesizes each stage while the pipeline is built,
     // before app-level aspects run, and aspects do not cross into nested stages.
     Aspects.of(this).add(new ExplicitIamActions());
     this.apiUrl = api.apiUrl;
     this.siteUrl = site.siteUrl;
   }
+}
+
+export interface RegionalAppStacksProps {
+  readonly config: AppConfig;
+  readonly region: string;
+  /** See RegionalAppStageProps.standalone. */
+  readonly standalone?: boolean;
+  /** Prefixes every stack id: stacks added straight to an app (integ tests) need unique names. */
+  readonly idPrefix?: string;
+  /** Set when the scope is not a Stage that already sets it. */
+  readonly env?: Environment;
+}
+
+/**
+ * RegionalApp's stacks for one region, split by concern, in `scope` (the Stage, or an integ test's
+ * app). They share names only through SSM parameters (lib/names.ts, lib/parameters.ts), never
+ * CloudFormation exports; `addDependency` only orders their deployment.
+ */
+export function addRegionalAppStacks(scope: Construct, props: RegionalAppStacksProps): { api: ApiStack; site: SiteStack } {
+  const { config, region, env } = props;
+  const names: NameScope = { project: config.project, stageName: config.stageName, region };
+  const isPrimary = props.standalone || region === config.appRegions[0];
+  const id = (name: string) => `${props.idPrefix ?? ''}${name}`;
+  const common = (what: string) => ({ names, env, description: `RegionalApp ${what} (${region})` });
+
+  const site = new SiteStack(scope, id('Site'), common('static site hosting'));
+  const data = new DataStack(scope, id('Data'), {
+    ...common('data'),
+    replicaRegions: isPrimary ? (props.standalone ? [] : config.appRegions.filter((r) => r !== region)) : undefined,
+  });
+  const identity = new IdentityStack(scope, id('Identity'), common('identity'));
+  const events = new EventsStack(scope, id('Events'), common('click counting and batch ingest'));
+  const api = new ApiStack(scope, id('Api'), { ...common('user API'), randomFailureRate: config.randomFailureRate });
+  const content = new SiteContentStack(scope, id('SiteContent'), common('static site content'));
+  const monitoring = new MonitoringStack(scope, id('Monitoring'), {
+    ...common('monitoring and Slack notifier'),
+    alarms: config.alarms,
+    webhookSecretName: config.slack.webhookSecretName,
+  });
+
+  after(events, data);
+  after(api, site, data, identity, events);
+  after(content, site, api);
+  after(monitoring, data, api);
+  if (isPrimary) after(new AnalyticsStack(scope, id('Analytics'), common('analytics')), data);
+
+  for (const [key, value] of Object.entries(standardTags(names))) Tags.of(scope).add(key, value);
+  return { api, site };
 }
 
 /** `stack` deploys after `dependencies` (it reads their SSM parameters). */

@@ -1,4 +1,4 @@
-import { Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,11 @@ import * as path from 'node:path';
 import { PARAMETER_KEYS, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { parameterLogicalId, readParameter } from '../lib/parameters';
+
+/** How cdk-nag writes a value in a finding: a pseudo parameter's token as `<AWS::AccountId>`. */
+function asNagShowsIt(value: string, pseudoParameter: string): string {
+  return Token.isUnresolved(value) ? `<${pseudoParameter}>` : value;
+}
 
 /** The static web content (A1), deployed as it is, plus a generated config.json. */
 const SITE_DIR = path.resolve(__dirname, '..', 'site');
@@ -59,7 +64,7 @@ export class SiteContentStack extends Stack {
 
     acknowledge(deployRole, `AwsSolutions-IAM5[Resource::arn:${this.partition}:s3:::<${parameterLogicalId(this, names, PARAMETER_KEYS.siteBucketName)}>/*]`,
       'The deployment replaces the whole site, so it writes and deletes any object key in the site bucket.');
-    acknowledge(deployRole, `AwsSolutions-IAM5[Resource::arn:${this.partition}:s3:::cdk-hnb659fds-assets-${this.account}-${this.region}/*]`,
+    acknowledge(deployRole, `AwsSolutions-IAM5[Resource::arn:${this.partition}:s3:::cdk-hnb659fds-assets-${asNagShowsIt(this.account, 'AWS::AccountId')}-${asNagShowsIt(this.region, 'AWS::Region')}/*]`,
       'The deployment reads the site asset from the CDK bootstrap bucket (default qualifier), whose object keys are content hashes.');
     acknowledge(deployRole, 'AwsSolutions-IAM5[Resource::*]',
       'CDK grants cloudfront:CreateInvalidation/GetInvalidation on all distributions; the handler only invalidates the site\'s distribution.');
