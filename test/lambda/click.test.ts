@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail } from '../../lambda/shared/click-event';
+import { captureOutput, metricNames } from '../support/output';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, {
@@ -41,24 +42,6 @@ function clickEvent(headers: Record<string, string> = { 'idempotency-key': KEY }
     isBase64Encoded: false,
     requestContext: { requestId: 'req-1', http: { method: 'POST', path: '/click' } },
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
-
-/** Everything the function writes to stdout/stderr, where Powertools sends logs and metrics. */
-function captureOutput(): () => string {
-  const chunks: string[] = [];
-  const collect = ((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  jest.spyOn(process.stdout, 'write').mockImplementation(collect);
-  jest.spyOn(process.stderr, 'write').mockImplementation(collect);
-  return () => chunks.join('');
-}
-
-/** Names of the CloudWatch metrics (EMF) in captured output. */
-function metricNames(output: string): string[] {
-  return output.split('\n').filter((line) => line.includes('"_aws"')).flatMap((line) =>
-    JSON.parse(line)._aws.CloudWatchMetrics.flatMap((directive: any) => directive.Metrics.map((metric: any) => metric.Name)));
 }
 
 function putEntries() {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as health } from '../../lambda/health';
 import { dataUrl, imageContentType, imageLoader, MAX_IMAGE_BYTES } from '../../lambda/shared/image';
+import { captureOutput } from '../support/output';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, { AWS_REGION: 'ap-southeast-2', SITE_BUCKET_NAME: 'site-bucket', HELLO_IMAGE_KEY: 'images/hello.svg' });
@@ -32,18 +33,6 @@ function helloEvent(claims?: Record<string, string>): APIGatewayProxyEventV2With
       authorizer: claims ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } : undefined,
     },
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
-
-/** Everything the function writes to stdout/stderr, where Powertools sends its logs. */
-function captureOutput(): () => string {
-  const chunks: string[] = [];
-  const collect = ((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  jest.spyOn(process.stdout, 'write').mockImplementation(collect);
-  jest.spyOn(process.stderr, 'write').mockImplementation(collect);
-  return () => chunks.join('');
 }
 
 let output: () => string;

@@ -2,6 +2,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/cli
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { captureOutput, metricNames } from '../support/output';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, {
@@ -38,24 +39,6 @@ const credentials = (username = USERNAME, password = PASSWORD) => loginEvent(JSO
 
 function cognitoError(name: string): Error {
   return Object.assign(new Error(`${name} message from Cognito`), { name });
-}
-
-/** Everything the function writes to stdout/stderr, where Powertools sends logs and metrics. */
-function captureOutput(): () => string {
-  const chunks: string[] = [];
-  const collect = ((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  jest.spyOn(process.stdout, 'write').mockImplementation(collect);
-  jest.spyOn(process.stderr, 'write').mockImplementation(collect);
-  return () => chunks.join('');
-}
-
-/** Names of the CloudWatch metrics (EMF) in captured output. */
-function metricNames(output: string): string[] {
-  return output.split('\n').filter((line) => line.includes('"_aws"')).flatMap((line) =>
-    JSON.parse(line)._aws.CloudWatchMetrics.flatMap((directive: any) => directive.Metrics.map((metric: any) => metric.Name)));
 }
 
 function recordedAttempts(): Record<string, any>[] {
