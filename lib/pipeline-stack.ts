@@ -41,7 +41,7 @@ export class PipelineStack extends Stack {
       selfMutation: true,
       // One CodeBuild job per asset type (P4): parallel publishing costs more and hits queue limits.
       publishAssetsInParallel: false,
-      // Region A's deploy runs in the wave's first tranche, alongside the wait for approval (P5).
+      // One Deploy action per stack instead of prepare + execute: half the tranches per region (P5).
       useChangeSets: false,
       crossAccountKeys: false,
       // Self-mutation and asset publishing use the CLI version the project is tested with.
