@@ -5,12 +5,12 @@ process.env.POWERTOOLS_METRICS_NAMESPACE = 'regionalapp-test';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/counter';
+import { fakeCountingTable } from '../support/counting-table';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../../lambda/shared/click-event';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -32,23 +32,8 @@ function clickEvent(detail: unknown): EventBridgeEvent<typeof CLICK_EVENT_DETAIL
 
 const detail = { page: 'home', region: 'us-west-2', idempotencyKey: 'click-0001-abcdef', clickedAt: '2024-05-01T12:00:00.000Z' };
 
-/** A table that remembers counted clicks, with DynamoDB's answer to a second marker for the same key. */
-function tableRememberingClicks() {
-  const counted = new Set<string>();
-  const shards = new Map<string, number>();
-  ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
-    const [marker, increment] = input.TransactItems!;
-    const markerKey = String(marker.Put!.Item!.pk);
-    if (counted.has(markerKey)) {
-      throw new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] });
-    }
-    counted.add(markerKey);
-    const shard = `${increment.Update!.Key!.pk}/${increment.Update!.Key!.sk}`;
-    shards.set(shard, (shards.get(shard) ?? 0) + 1);
-    return {};
-  });
-  return shards;
-}
+/** The counting table; its shards after the handler ran. */
+const tableRememberingClicks = () => fakeCountingTable(ddb).shards;
 
 describe('counter handler (A9)', () => {
   beforeEach(() => {

@@ -5,12 +5,12 @@ process.env.POWERTOOLS_METRICS_NAMESPACE = 'regionalapp-test';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clickFromMessageBody, handler } from '../../lambda/dlq-replay';
+import { fakeCountingTable } from '../support/counting-table';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../../lambda/shared/click-event';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -52,25 +52,8 @@ function sqsEvent(...bodies: [messageId: string, body: string][]): SQSEvent {
   };
 }
 
-/**
- * A table that remembers counted clicks (DynamoDB's answer to a second marker is a cancelled
- * transaction) and fails for the idempotency keys in `failFor`.
- */
-function tableRememberingClicks(counted: string[] = [], failFor: string[] = []) {
-  const markers = new Set(counted.map((key) => `CLICK#${key}`));
-  let views = 0;
-  ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
-    const marker = String(input.TransactItems![0].Put!.Item!.pk);
-    if (failFor.some((key) => marker === `CLICK#${key}`)) throw Object.assign(new Error('Internal server error'), { name: 'InternalServerError' });
-    if (markers.has(marker)) {
-      throw new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] });
-    }
-    markers.add(marker);
-    views++;
-    return {};
-  });
-  return { views: () => views };
-}
+/** The counting table, with clicks already counted and clicks whose writes fail. */
+const tableRememberingClicks = (counted: string[] = [], failFor: string[] = []) => fakeCountingTable(ddb, { counted, failFor });
 
 function metricsAdded(): Record<string, number> {
   return Object.fromEntries(addMetric.mock.calls.map(([name, , value]) => [name, value]));

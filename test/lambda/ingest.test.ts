@@ -6,10 +6,9 @@ process.env.POWERTOOLS_METRICS_NAMESPACE = 'regionalapp-test';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
@@ -17,6 +16,7 @@ import {
   type IngestSource,
 } from '../../lambda/ingest';
 import { keys, STATUS_INDEX } from '../../lambda/shared/table';
+import { fakeCountingTable } from '../support/counting-table';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -27,8 +27,7 @@ const REGION = 'eu-west-1';
 
 /** The ingest bucket's files by (decoded) key. */
 let files: Map<string, string>;
-/** The table: counted markers and view shards, as DynamoDB would keep them. */
-let counted: Set<string>;
+/** The table's view shards, as DynamoDB would keep them. */
 let views: Map<string, number>;
 let jobWrites: Record<string, unknown>[];
 let rejects: Record<string, unknown>[];
@@ -38,8 +37,6 @@ beforeEach(() => {
   s3.reset();
   sqs.reset();
   files = new Map();
-  counted = new Set();
-  views = new Map();
   jobWrites = [];
   rejects = [];
   s3.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
@@ -52,17 +49,7 @@ beforeEach(() => {
     jobWrites.push(input.Item);
     return {};
   });
-  ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
-    const [marker, increment] = input.TransactItems!;
-    const markerKey = String(marker.Put!.Item!.pk);
-    if (counted.has(markerKey)) {
-      throw new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] });
-    }
-    counted.add(markerKey);
-    const shard = `${increment.Update!.Key!.pk}/${increment.Update!.Key!.sk}`;
-    views.set(shard, (views.get(shard) ?? 0) + 1);
-    return {};
-  });
+  views = fakeCountingTable(ddb).shards;
   sqs.on(SendMessageBatchCommand).callsFake((input) => {
     rejects.push(...input.Entries.map((entry: { MessageBody: string }) => JSON.parse(entry.MessageBody)));
     return { Successful: input.Entries.map((entry: { Id: string }) => ({ Id: entry.Id, MessageId: `msg-${entry.Id}`, MD5OfMessageBody: '' })), Failed: [] };
