@@ -1,37 +1,55 @@
-import { App } from 'aws-cdk-lib';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildApp } from '../lib/app';
-import { synthesizedStacks, readTemplate } from '../lib/assembly';
-import { loadConfig, readCdkJsonContext } from '../lib/config';
-import { formatFindings, nagFindings } from '../lib/nag';
+import { AlreadyRunningError, ENDPOINTS_FILE, startLocalEnvironment, type Endpoints } from '../local/environment';
+import { MissingToolError } from '../local/emulators';
 
 /**
- * `npm start`, until the local two-region environment lands: synthesizes the whole app offline
- * (no AWS account needed) and prints each stack with its region.
+ * `npm start` (L1): RegionalApp's regions on this machine, no AWS account and no Docker needed.
+ * Prints every URL and the seeded user; Ctrl-C stops everything it started.
  */
-const outdir = mkdtempSync(path.join(tmpdir(), 'regionalapp-'));
-try {
-  const config = loadConfig();
-  const app = new App({ outdir, context: readCdkJsonContext() });
-  buildApp(app, config);
-  app.synth();
-  const findings = nagFindings(app);
-  if (findings.length > 0) throw new Error(formatFindings(findings));
 
-  const stacks = synthesizedStacks(outdir);
-  const width = Math.max(...stacks.map((stack) => stack.displayName.length));
-  console.log(`RegionalApp synthesized offline: pipeline in ${config.pipelineRegion}, app in ${config.appRegions.join(' and ')}.\n`);
-  console.log(`${'stack'.padEnd(width)}  region      resources`);
-  for (const stack of stacks) {
-    const resources = Object.keys(readTemplate(stack).Resources ?? {}).length;
-    console.log(`${stack.displayName.padEnd(width)}  ${stack.region.padEnd(10)}  ${resources}`);
+function describe(endpoints: Endpoints): string {
+  const lines = [`\nRegionalApp is running locally (${endpoints.stageName} stage) — ready in ${endpoints.readyInSeconds} s.\n`];
+  for (const [region, urls] of Object.entries(endpoints.regions)) {
+    lines.push(
+      `  ${region}`,
+      `    site        ${urls.site}`,
+      `    user API    ${urls.api}`,
+      ...(urls.slackApi ? [`    Slack API   ${urls.slackApi}`] : []),
+      `    Slack       ${urls.slackMessages}`,
+      `    sign in as  ${urls.user.email} / ${urls.user.password}`,
+      `    logs        ${path.relative(process.cwd(), urls.logs)}/`,
+      '',
+    );
   }
-  console.log('\nNext: `npm test` runs every offline check; README.md explains deploying to AWS.');
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-} finally {
-  rmSync(outdir, { recursive: true, force: true });
+  lines.push(
+    `  Slack stand-in  ${endpoints.slackStandIn}/  (messages from the alarm notifiers; POST /commands sends a signed slash command)`,
+    `  emulators       moto ${endpoints.emulators.moto}, DynamoDB Local ${endpoints.emulators.dynamodb}`,
+    `  for scripts     ${path.relative(process.cwd(), ENDPOINTS_FILE)}`,
+    '',
+    'Ctrl-C stops it all.',
+  );
+  return lines.join('\n');
 }
+
+async function main(): Promise<void> {
+  console.log('Starting RegionalApp locally…');
+  const environment = await startLocalEnvironment({ progress: (message) => console.log(message) });
+  console.log(describe(environment.endpoints));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local environment…`);
+    await environment.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof MissingToolError || error instanceof AlreadyRunningError;
+  console.error(known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack ?? error.message);
+  process.exit(1);
+});

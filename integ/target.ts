@@ -1,5 +1,5 @@
 import { loadConfig } from '../lib/config';
-import { alarmNames, parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
+import { alarmNames, parameterPath, PARAMETER_KEYS, queueNames, type NameScope } from '../lib/names';
 
 /**
  * The region under test (E1): a deployed region (the pipeline's post-deploy step sets API_URL from
@@ -12,6 +12,15 @@ export interface Target {
   readonly names: NameScope;
   readonly parameters: { readonly userPoolId: string; readonly tableName: string };
   readonly failedLoginsAlarm: string;
+  /** Failed logins within five minutes that raise the alarm (cdk.json's alarms). */
+  readonly failedLoginsThreshold: number;
+  readonly clickDlq: string;
+  /** How long the alarm may take to reach Slack: minutes deployed (metric delay), seconds locally. */
+  readonly alarmTimeoutMs: number;
+  /** The other region, when the run covers both (PEER_API_URL, PEER_REGION): cross-region counting. */
+  readonly peer?: { readonly apiUrl: string; readonly region: string };
+  /** The local Slack stand-in's messages for this region (SLACK_MESSAGES_URL); local runs only. */
+  readonly slackMessagesUrl?: string;
 }
 
 export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
@@ -32,6 +41,11 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
       tableName: parameterPath(names, PARAMETER_KEYS.tableName),
     },
     failedLoginsAlarm: alarmNames(names).failedLogins,
+    failedLoginsThreshold: config.alarms.failedLoginsPerFiveMinutes,
+    clickDlq: queueNames(names).clickDlq,
+    alarmTimeoutMs: Number(env.ALARM_TIMEOUT_SECONDS ?? 480) * 1000,
+    peer: env.PEER_API_URL && env.PEER_REGION ? { apiUrl: env.PEER_API_URL.replace(/\/$/, ''), region: env.PEER_REGION } : undefined,
+    slackMessagesUrl: env.SLACK_MESSAGES_URL,
   };
 }
 

@@ -6,16 +6,21 @@ import {
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
+import { keys } from '../lambda/shared/table';
 import { callJson, eventually, targetFromEnv, type JsonResponse } from './target';
 
 /**
- * The user journey against one region (E1, P6): a test user logs in through /login, gets the
- * greeting and image, clicks (retrying the deliberate failures), and sees the counter move through
- * the API and in the table; the failed-login alarm reaches the Slack notifier. Real AWS (or the
- * local emulators) throughout — nothing here is mocked.
+ * The user journey against one region (E1, P6) — a deployed region (the pipeline's post-deploy
+ * step) or a local one (`npm run test:e2e`), unchanged: a user is created, wrong passwords are
+ * refused and logged, the user logs in, is greeted from this region, clicks through deliberate
+ * failures (retrying with the same idempotency key), and the table's counter equals the clicks that
+ * succeeded — across both regions' shards when the run covers both; a replayed event counts once;
+ * failed logins raise the alarm and the notifier delivers it to Slack. Nothing here is mocked.
  */
 const target = targetFromEnv();
 const clientConfig = { region: target.region };
@@ -23,39 +28,78 @@ const ssm = new SSMClient(clientConfig);
 const cognito = new CognitoIdentityProviderClient(clientConfig);
 const db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
 const cloudwatch = new CloudWatchClient(clientConfig);
+const sqs = new SQSClient(clientConfig);
 
 const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
 const password = `E2e-${randomBytes(12).toString('base64url')}!9a`;
 let userPoolId: string;
 let tableName: string;
 let idToken: string;
+/** A click this run counted: its idempotency key and what the click handler put on the bus. */
+let countedClick: ClickDetail | undefined;
 
-async function parameter(name: string): Promise<string> {
-  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+async function parameter(name: string, client = ssm): Promise<string> {
+  const { Parameter } = await client.send(new GetParameterCommand({ Name: name }));
   if (!Parameter?.Value) throw new Error(`SSM parameter ${name} is empty`);
   return Parameter.Value;
 }
 
-function login(username: string, secret: string): Promise<JsonResponse> {
-  return callJson(`${target.apiUrl}/login`, {
+function login(apiUrl: string, username: string, secret: string): Promise<JsonResponse> {
+  return callJson(`${apiUrl}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: secret }),
   });
 }
 
-function authorized(path: string, init: RequestInit = {}): Promise<JsonResponse> {
-  return callJson(`${target.apiUrl}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${idToken}` } });
+function authorized(path: string, token = idToken, apiUrl = target.apiUrl, init: RequestInit = {}): Promise<JsonResponse> {
+  return callJson(`${apiUrl}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
 }
 
 async function tableViews(): Promise<number> {
   const { Items = [] } = await db.send(new QueryCommand({
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': 'VIEWS#home' },
+    ExpressionAttributeValues: { ':pk': keys.viewShardsOf(HOME_PAGE) },
     ConsistentRead: true,
   }));
   return Items.reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+}
+
+async function isCounted(idempotencyKey: string): Promise<boolean> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.countedClick(idempotencyKey), ConsistentRead: true }));
+  return Item !== undefined;
+}
+
+/**
+ * Clicks until `wanted` clicks succeeded. A deliberate failure (500, retryable) is retried with
+ * the same idempotency key, as the page's Retry button does; returns how many failures were seen.
+ */
+async function clickUntil(wanted: number, token: string, apiUrl: string, onCounted?: (key: string) => void): Promise<number> {
+  let succeeded = 0;
+  let failures = 0;
+  let key = `e2e-${randomUUID()}`;
+  for (let attempt = 0; succeeded < wanted; attempt++) {
+    if (attempt > wanted * 30) throw new Error(`only ${succeeded} of ${wanted} clicks succeeded in ${attempt} attempts`);
+    const click = await authorized('/click', token, apiUrl, { method: 'POST', headers: { 'idempotency-key': key } });
+    if (click.status === 500 && click.body.retryable === true) {
+      failures++;
+      continue;
+    }
+    expect(click.status).toBe(200);
+    expect(click.body.message).toMatch(/^page viewed \d+ times?$/);
+    onCounted?.(key);
+    succeeded++;
+    key = `e2e-${randomUUID()}`;
+  }
+  return failures;
+}
+
+/** The table's total once it stops changing at `expected` — more would mean a double count. */
+async function settledViews(expected: number): Promise<number> {
+  await eventually(`the counter to reach ${expected}`, async () => ((await tableViews()) >= expected ? true : undefined));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  return tableViews();
 }
 
 beforeAll(async () => {
@@ -74,14 +118,16 @@ afterAll(async () => {
 });
 
 describe(`RegionalApp user journey in ${target.region}`, () => {
-  test('a route behind the authorizer refuses a request without a token', async () => {
-    const response = await fetch(`${target.apiUrl}/hello`, { signal: AbortSignal.timeout(10_000) });
-    expect(response.status).toBe(401);
+  test('a route behind the authorizer refuses a missing or forged token', async () => {
+    const missing = await fetch(`${target.apiUrl}/hello`, { signal: AbortSignal.timeout(10_000) });
+    expect(missing.status).toBe(401);
+    const forged = await authorized('/hello', 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZvcmdlZCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
+    expect(forged.status).toBe(401);
   });
 
   test('a wrong password and an unknown user get the same 401, and both attempts are logged', async () => {
-    const wrongPassword = await login(email, `${password}x`);
-    const unknownUser = await login(`nobody-${randomUUID()}@example.com`, password);
+    const wrongPassword = await login(target.apiUrl, email, `${password}x`);
+    const unknownUser = await login(target.apiUrl, `nobody-${randomUUID()}@example.com`, password);
     expect(wrongPassword).toEqual({ status: 401, body: { error: 'invalid username or password' } });
     expect(unknownUser).toEqual(wrongPassword);
     const logged = await db.send(new QueryCommand({
@@ -94,7 +140,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
   });
 
   test('the user logs in and is greeted from this region with the image', async () => {
-    const { status, body } = await login(email, password);
+    const { status, body } = await login(target.apiUrl, email, password);
     expect(status).toBe(200);
     idToken = String(body.idToken);
     const hello = await authorized('/hello');
@@ -103,42 +149,95 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
     expect(String(hello.body.image)).toMatch(/^data:image\/svg\+xml;base64,/);
   });
 
-  test('clicks count once each — through the API and in the table — retrying deliberate failures', async () => {
+  test('clicks through deliberate failures: each retry succeeds and the table counts exactly the successes', async () => {
     const before = await tableViews();
-    let counted = 0;
-    for (let attempt = 0; counted < 3 && attempt < 30; attempt++) {
-      const click = await authorized('/click', { method: 'POST', headers: { 'idempotency-key': `e2e-${randomUUID()}` } });
-      if (click.status === 500 && click.body.retryable === true) continue;
-      expect(click.status).toBe(200);
-      expect(click.body.message).toMatch(/^page viewed \d+ times$/);
-      counted++;
+    let lastKey = '';
+    let failures = 0;
+    let succeeded = 0;
+    // Click until at least one deliberate failure was seen and retried (10% of clicks fail).
+    while (failures === 0 || succeeded < 3) {
+      if (succeeded > 300) throw new Error('no deliberate failure in 300 clicks; is RANDOM_FAILURE_RATE 0?');
+      failures += await clickUntil(1, idToken, target.apiUrl, (key) => { lastKey = key; });
+      succeeded++;
     }
-    expect(counted).toBe(3);
-    const viewsInTable = await eventually('the counter to reach the clicks', async () => {
-      const views = await tableViews();
-      return views >= before + counted ? views : undefined;
-    });
+    expect(failures).toBeGreaterThan(0);
+    expect(await settledViews(before + succeeded)).toBe(before + succeeded);
     const viaApi = await authorized('/views');
     expect(viaApi.status).toBe(200);
-    expect(viaApi.body.views).toBeGreaterThanOrEqual(viewsInTable);
-  });
+    expect(viaApi.body.views).toBeGreaterThanOrEqual(before + succeeded);
+    await eventually('the last click to be marked counted', async () => ((await isCounted(lastKey)) ? true : undefined));
+    countedClick = { page: HOME_PAGE, region: target.region, idempotencyKey: lastKey, clickedAt: new Date().toISOString() };
+  }, 180_000);
 
-  test('the failed-login alarm reaches the Slack notifier, which records the delivery', async () => {
-    const since = new Date().toISOString();
-    await cloudwatch.send(new SetAlarmStateCommand({
-      AlarmName: target.failedLoginsAlarm,
-      StateValue: 'ALARM',
-      StateReason: `post-deploy check ${since}`,
+  test('a replayed click event is not counted twice', async () => {
+    expect(countedClick).toBeDefined();
+    const sentinel: ClickDetail = { page: HOME_PAGE, region: target.region, idempotencyKey: `e2e-replay-${randomUUID()}`, clickedAt: new Date().toISOString() };
+    const before = await tableViews();
+    const asDelivered = (detail: ClickDetail) => JSON.stringify({
+      version: '0', id: randomUUID(), 'detail-type': CLICK_EVENT_DETAIL_TYPE, source: CLICK_EVENT_SOURCE,
+      account: '000000000000', time: new Date().toISOString(), region: target.region, resources: [], detail,
+    });
+    // The dead-letter queue replayer (A10) gets the already counted click again, and one new click.
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: target.clickDlq }));
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl,
+      Entries: [{ Id: 'replay', MessageBody: asDelivered(countedClick!) }, { Id: 'sentinel', MessageBody: asDelivered(sentinel) }],
     }));
-    const delivery = await eventually('the notifier to record a Slack delivery', async () => {
+    await eventually('the replayer to count the new click', async () => ((await isCounted(sentinel.idempotencyKey)) ? true : undefined));
+    expect(await settledViews(before + 1)).toBe(before + 1);
+  }, 90_000);
+
+  const crossRegion = target.peer ? test : test.skip;
+  crossRegion(`clicks in ${target.peer?.region ?? 'the other region'} add to the same total (summed shards)`, async () => {
+    const peer = target.peer!;
+    const peerSsm = new SSMClient({ region: peer.region });
+    const peerCognito = new CognitoIdentityProviderClient({ region: peer.region });
+    const peerPool = await parameter(target.parameters.userPoolId, peerSsm);
+    const peerEmail = `peer-${email}`;
+    await peerCognito.send(new AdminCreateUserCommand({ UserPoolId: peerPool, Username: peerEmail, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: peerEmail }, { Name: 'email_verified', Value: 'true' }] }));
+    try {
+      await peerCognito.send(new AdminSetUserPasswordCommand({ UserPoolId: peerPool, Username: peerEmail, Password: password, Permanent: true }));
+      const peerLogin = await login(peer.apiUrl, peerEmail, password);
+      expect(peerLogin.status).toBe(200);
+      const before = await tableViews();
+      await clickUntil(2, idToken, target.apiUrl);
+      await clickUntil(3, String(peerLogin.body.idToken), peer.apiUrl);
+      expect(await settledViews(before + 5)).toBe(before + 5);
+      const peerViews = await authorized('/views', String(peerLogin.body.idToken), peer.apiUrl);
+      expect(peerViews.body.views).toBeGreaterThanOrEqual(before + 5);
+    } finally {
+      await peerCognito.send(new AdminDeleteUserCommand({ UserPoolId: peerPool, Username: peerEmail }));
+    }
+  }, 120_000);
+
+  test('failed logins raise the alarm, and the notifier delivers it to Slack', async () => {
+    const since = new Date().toISOString();
+    // From OK, so that the failed logins below make a fresh transition to ALARM.
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: target.failedLoginsAlarm, StateValue: 'OK', StateReason: `e2e run ${since}` }));
+    for (let attempt = 0; attempt < target.failedLoginsThreshold; attempt++) {
+      expect((await login(target.apiUrl, email, `wrong-${attempt}-${password}`)).status).toBe(401);
+    }
+    const delivery = await eventually('the notifier to record a Slack delivery of the alarm', async () => {
       const { Items = [] } = await db.send(new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND sk >= :since',
         ExpressionAttributeValues: { ':pk': `DELIVERY#${target.failedLoginsAlarm}`, ':since': since },
       }));
       return Items.find((item) => item.state === 'ALARM');
-    }, 90_000, 2_000);
+    }, target.alarmTimeoutMs, 2_000);
     expect(delivery.outcome).toBe('delivered');
-    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: target.failedLoginsAlarm, StateValue: 'OK', StateReason: 'post-deploy check done' }));
-  }, 120_000);
+    if (target.slackMessagesUrl) {
+      const messages = await (await fetch(target.slackMessagesUrl)).json() as { payload: unknown }[];
+      expect(JSON.stringify(messages.map((message) => message.payload))).toContain(target.failedLoginsAlarm);
+    }
+  }, 600_000);
+
+  test('bursts beyond the login throttle are answered 429', async () => {
+    const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${target.apiUrl}/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json', signal: AbortSignal.timeout(10_000),
+    })));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses).toContain(429);
+    expect(statuses.every((status) => status === 429 || status === 400)).toBe(true);
+  });
 });

@@ -71,6 +71,15 @@ export function alarmNames(scope: NameScope) {
   };
 }
 
+/** Queues of one region (A9, A10, A19); alarms and the post-deploy check find them by these names. */
+export function queueNames(scope: NameScope) {
+  return {
+    clickDlq: resourceName(scope, 'click-dlq'),
+    unprocessable: resourceName(scope, 'click-unprocessable'),
+    ingestRejects: resourceName(scope, 'ingest-rejects'),
+  };
+}
+
 /** Tags every resource carries (A20). */
 export function standardTags(scope: NameScope): Record<string, string> {
   return { project: scope.project, stage: scope.stageName, region: scope.region };

@@ -8,7 +8,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../lambda/shared/click-event';
-import { metricsNamespace, PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
+import { metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
@@ -16,15 +16,6 @@ import { tableAccess } from '../lib/table-access';
 
 export interface EventsStackProps extends StackProps {
   readonly names: NameScope;
-}
-
-/** Queue names the monitoring stack alarms on; derived from names, so no reference is needed. */
-export function queueNames(names: NameScope) {
-  return {
-    clickDlq: resourceName(names, 'click-dlq'),
-    unprocessable: resourceName(names, 'click-unprocessable'),
-    ingestRejects: resourceName(names, 'ingest-rejects'),
-  };
 }
 
 /**

@@ -9,11 +9,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../lib/config';
 import { HANDLERS, type HandlerName } from '../lib/handler-bundles';
-import { alarmNames, metricsNamespace, PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
+import { alarmNames, metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
 import { tableAccess } from '../lib/table-access';
-import { queueNames } from './events-stack';
 
 export interface MonitoringStackProps extends StackProps {
   readonly names: NameScope;
@@ -87,12 +86,18 @@ export class MonitoringStack extends Stack {
     });
 
     const failedLogins = appMetric('login', 'FailedLogins');
+    // A function that did not run in a period has no datapoint, and arithmetic on a missing
+    // datapoint is missing: FILL makes it 0, so one failing function still counts.
+    const sumOverFunctions = (prefix: string, metricName: string) => new cloudwatch.MathExpression({
+      expression: appFunctions.map((_, i) => `FILL(${prefix}${i}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(appFunctions.map((handler, i) => [`${prefix}${i}`, lambdaMetric(handler, metricName)])),
+    });
     const errorRate = new cloudwatch.MathExpression({
       label: 'Lambda error rate (%)',
       expression: `IF(invocations > 0, 100 * errors / invocations, 0)`,
       usingMetrics: {
-        errors: new cloudwatch.MathExpression({ expression: appFunctions.map((_, i) => `e${i}`).join(' + '), usingMetrics: Object.fromEntries(appFunctions.map((h, i) => [`e${i}`, lambdaMetric(h, 'Errors')])) }),
-        invocations: new cloudwatch.MathExpression({ expression: appFunctions.map((_, i) => `i${i}`).join(' + '), usingMetrics: Object.fromEntries(appFunctions.map((h, i) => [`i${i}`, lambdaMetric(h, 'Invocations')])) }),
+        errors: sumOverFunctions('e', 'Errors'),
+        invocations: sumOverFunctions('i', 'Invocations'),
       },
       period: FIVE_MINUTES,
     });

@@ -2,7 +2,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, type IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { RegionalAppStage } from '../../stages/regional-app-stage';
-import { alarmNames, globalName, type NameScope } from '../names';
+import { alarmNames, globalName, queueNames, type NameScope } from '../names';
 import { partialBuildSpec, reportPublishingStatement } from './build-spec';
 
 export interface RegionCheckStepProps {
@@ -53,6 +53,10 @@ export function journeyPermissions({ names, account, partition }: Pick<RegionChe
     new iam.PolicyStatement({
       actions: ['dynamodb:Query'],
       resources: [arn('dynamodb', `table/${globalName(names, 'data')}`)],
+    }),
+    new iam.PolicyStatement({
+      actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
+      resources: [arn('sqs', queueNames(names).clickDlq)],
     }),
     new iam.PolicyStatement({
       actions: ['cloudwatch:SetAlarmState'],

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { startLocalEnvironment, type Endpoints } from '../local/environment';
+
+/**
+ * `npm run test:e2e` (E1): starts the local environment, runs the end-to-end suite (integ/) against
+ * each local region in turn — the same suite the pipeline runs against a deployed region — and
+ * stops the environment. Extra arguments go to jest (e.g. a test name filter).
+ */
+
+const ROOT = path.resolve(__dirname, '..');
+
+function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessEnv {
+  const urls = endpoints.regions[region];
+  const peer = Object.keys(endpoints.regions).find((other) => other !== region);
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CI: process.env.CI,
+    API_URL: urls.api,
+    EXPECTED_REGION: region,
+    AWS_REGION: region,
+    STAGE_NAME: endpoints.stageName,
+    AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL: endpoints.emulators.moto,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.emulators.dynamodb,
+    ALARM_TIMEOUT_SECONDS: '60',
+    SLACK_MESSAGES_URL: urls.slackMessages,
+    ...(peer ? { PEER_REGION: peer, PEER_API_URL: endpoints.regions[peer].api } : {}),
+    JEST_JUNIT_OUTPUT_NAME: `e2e-${region}.xml`,
+  };
+}
+
+function runSuite(env: NodeJS.ProcessEnv, jestArgs: string[]): Promise<number> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', 'integ/jest.config.js', ...jestArgs], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const environment = await startLocalEnvironment({ progress: (message) => console.log(message) });
+  let failed = 0;
+  try {
+    console.log(`Local environment ready in ${environment.endpoints.readyInSeconds} s.`);
+    for (const region of Object.keys(environment.endpoints.regions)) {
+      console.log(`\n── end-to-end suite against local ${region} ──`);
+      if ((await runSuite(suiteEnvironment(environment.endpoints, region), process.argv.slice(2))) !== 0) failed++;
+    }
+  } finally {
+    await environment.stop();
+  }
+  console.log(`\ntest:e2e ${failed === 0 ? 'passed' : `failed in ${failed} region(s)`} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,498 @@
+import { DescribeAlarmsCommand, SetAlarmStateCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { compileExpression, type CompiledExpression } from './metric-math';
+import type { MetricKey, MetricStore } from './metric-store';
+
+/**
+ * The local environment's alarm evaluation. moto_server stores the app's CloudWatch alarms but never
+ * evaluates them, so this module does what CloudWatch would: it reads the datapoints the local
+ * runtime recorded in a MetricStore, decides each alarm's state, writes changes back to the
+ * emulator with SetAlarmState, and hands every transition on (the local environment publishes it
+ * to the alarm's actions, which is how the Slack notifier path is exercised locally).
+ */
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+interface Dimension {
+  readonly Name: string;
+  readonly Value: string;
+}
+
+interface MetricStat {
+  readonly Metric: { readonly Namespace: string; readonly MetricName: string; readonly Dimensions?: readonly Dimension[] };
+  readonly Period: number;
+  readonly Stat: string;
+}
+
+interface MetricDataQuery {
+  readonly Id: string;
+  readonly Expression?: string;
+  readonly Label?: string;
+  readonly ReturnData?: boolean;
+  readonly Period?: number;
+  readonly MetricStat?: MetricStat;
+}
+
+/** The Properties of an AWS::CloudWatch::Alarm from a synthesized template, intrinsics already resolved to plain values. */
+export interface AlarmDefinition {
+  readonly AlarmName: string;
+  readonly AlarmDescription?: string;
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: readonly Dimension[];
+  readonly Statistic?: string;
+  readonly ExtendedStatistic?: string;
+  readonly Period?: number;
+  readonly Metrics?: readonly MetricDataQuery[];
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm?: number;
+  readonly Threshold?: number;
+  readonly ComparisonOperator: string;
+  readonly TreatMissingData?: string;
+  readonly AlarmActions?: readonly string[];
+  readonly OKActions?: readonly string[];
+  readonly InsufficientDataActions?: readonly string[];
+}
+
+export interface AlarmEvaluation {
+  readonly state: AlarmState;
+  readonly reason: string;
+  /** The newest datapoint the alarm saw, if any. */
+  readonly value?: number;
+  /** Every datapoint the alarm saw, newest first (missing periods left out), as CloudWatch's StateReasonData lists them. */
+  readonly recentDatapoints?: readonly number[];
+}
+
+const COMPARISONS: Readonly<Record<string, { readonly breaches: (value: number, threshold: number) => boolean; readonly text: string }>> = {
+  GreaterThanOrEqualToThreshold: { breaches: (value, threshold) => value >= threshold, text: 'greater than or equal to' },
+  GreaterThanThreshold: { breaches: (value, threshold) => value > threshold, text: 'greater than' },
+  LessThanThreshold: { breaches: (value, threshold) => value < threshold, text: 'less than' },
+  LessThanOrEqualToThreshold: { breaches: (value, threshold) => value <= threshold, text: 'less than or equal to' },
+};
+
+const MISSING_DATA_TREATMENTS = ['missing', 'ignore', 'breaching', 'notBreaching'];
+
+/** The value of the alarm's metric (or metric-math query) in [fromMs, toMs); undefined when missing. */
+type PeriodValue = (fromMs: number, toMs: number) => number | undefined;
+
+interface Window {
+  readonly fromMs: number;
+  readonly value: number | undefined;
+}
+
+/**
+ * Evaluates `alarm` like CloudWatch, with one local simplification: periods are sliding windows
+ * ending at `nowMs` ([now-(i+1)P, now-iP) for i = 0..EvaluationPeriods-1) rather than
+ * minute-aligned ones, so a datapoint counts as soon as it is recorded. A window with no datapoints
+ * is missing. The alarm is in ALARM when at least DatapointsToAlarm (default EvaluationPeriods)
+ * windows breach; missing windows count as breaching or not per TreatMissingData, and with
+ * `missing` (the default) or `ignore` they are left out — when every window is missing, `missing`
+ * gives INSUFFICIENT_DATA and `ignore` keeps `currentState`. (CloudWatch looks back further for
+ * datapoints when some are missing; locally only the evaluation windows are read.)
+ *
+ * Throws, naming the alarm, for definitions outside what the local environment supports.
+ */
+export function evaluateAlarm(alarm: AlarmDefinition, metrics: MetricStore, nowMs: number, currentState: AlarmState): AlarmEvaluation {
+  const fail = (problem: string) => new Error(`Alarm "${alarm.AlarmName}": ${problem}`);
+  const comparison = COMPARISONS[alarm.ComparisonOperator];
+  if (!comparison) throw fail(`ComparisonOperator ${alarm.ComparisonOperator} is not supported locally (supported: ${Object.keys(COMPARISONS).join(', ')})`);
+  if (!Number.isInteger(alarm.EvaluationPeriods) || alarm.EvaluationPeriods < 1) throw fail(`EvaluationPeriods must be a whole number of at least 1, not ${alarm.EvaluationPeriods}`);
+  const threshold = alarm.Threshold;
+  if (threshold === undefined) throw fail('it has no Threshold (anomaly-detection alarms are not supported locally)');
+  const treatMissingData = alarm.TreatMissingData ?? 'missing';
+  if (!MISSING_DATA_TREATMENTS.includes(treatMissingData)) throw fail(`TreatMissingData ${treatMissingData} is not one of ${MISSING_DATA_TREATMENTS.join(', ')}`);
+
+  const periodSeconds = alarmPeriodSeconds(alarm, fail);
+  const valueIn = alarm.Metrics ? metricMathValue(alarm.Metrics, metrics, fail) : singleMetricValue(alarm, metrics, fail);
+  const periodMs = periodSeconds * 1000;
+  const windows: Window[] = Array.from({ length: alarm.EvaluationPeriods }, (_, i) => {
+    const toMs = nowMs - i * periodMs;
+    return { fromMs: toMs - periodMs, value: valueIn(toMs - periodMs, toMs) };
+  });
+
+  const present = windows.filter((window): window is Window & { value: number } => window.value !== undefined);
+  const recentDatapoints = present.map(({ value }) => value);
+  const value = recentDatapoints[0];
+  const evaluationPeriods = windows.length;
+  const missing = evaluationPeriods - present.length;
+
+  if (present.length === 0 && (treatMissingData === 'missing' || treatMissingData === 'ignore')) {
+    const noData = `no datapoints were received for the last ${plural(evaluationPeriods, 'period')} of ${periodSeconds} seconds`;
+    if (treatMissingData === 'ignore') return { state: currentState, reason: `Missing data ignored: ${noData}, so the alarm stays ${currentState}.`, recentDatapoints };
+    return { state: 'INSUFFICIENT_DATA', reason: `Insufficient Data: ${noData}.`, recentDatapoints };
+  }
+
+  const breaching = present.filter((window) => comparison.breaches(window.value, threshold));
+  const breachCount = breaching.length + (treatMissingData === 'breaching' ? missing : 0);
+  const datapointsToAlarm = alarm.DatapointsToAlarm ?? evaluationPeriods;
+  const state: AlarmState = breachCount >= datapointsToAlarm ? 'ALARM' : 'OK';
+
+  const listing = present.length === 0 ? '[no datapoints]' : `[${present.map((window) => `${formatNumber(window.value)} (${formatPeriodStart(window.fromMs)})`).join(', ')}]`;
+  const needed = state === 'ALARM' ? `minimum ${datapointsToAlarm} for ALARM` : `${datapointsToAlarm} needed for ALARM`;
+  const missingNote = missing === 0 ? '' : `; ${plural(missing, 'missing datapoint')} ${MISSING_NOTE[treatMissingData]}`;
+  const reason = `Threshold Crossed: ${breachCount} out of the last ${plural(evaluationPeriods, 'datapoint')} ${listing} `
+    + `${breachCount === 1 ? 'was' : 'were'} ${comparison.text} the threshold (${formatNumber(threshold)}) (${needed})${missingNote}.`;
+  return { state, reason, value, recentDatapoints };
+}
+
+const MISSING_NOTE: Readonly<Record<string, string>> = {
+  breaching: 'counted as breaching',
+  notBreaching: 'counted as not breaching',
+  missing: 'left out',
+  ignore: 'left out',
+};
+
+/** One period for the whole alarm: CloudWatch evaluates every query of an alarm over the same period. */
+function alarmPeriodSeconds(alarm: AlarmDefinition, fail: (problem: string) => Error): number {
+  if (!alarm.Metrics) {
+    if (!alarm.Period) throw fail('it has neither Period nor Metrics');
+    return alarm.Period;
+  }
+  const periods = new Set(alarm.Metrics.flatMap((query) => [query.Period, query.MetricStat?.Period]).filter((period) => period !== undefined));
+  if (periods.size !== 1) throw fail(`its Metrics must share one Period, but have ${periods.size === 0 ? 'none' : [...periods].join(', ')}`);
+  return [...periods][0];
+}
+
+function singleMetricValue(alarm: AlarmDefinition, metrics: MetricStore, fail: (problem: string) => Error): PeriodValue {
+  if (!alarm.Namespace || !alarm.MetricName) throw fail('it has neither Namespace and MetricName nor Metrics');
+  const stat = alarm.ExtendedStatistic ?? alarm.Statistic;
+  if (!stat) throw fail('it has neither Statistic nor ExtendedStatistic');
+  const key: MetricKey = { namespace: alarm.Namespace, metricName: alarm.MetricName, dimensions: dimensionRecord(alarm.Dimensions) };
+  const aggregate = statisticFunction(stat, fail);
+  return (fromMs, toMs) => aggregate(metrics.values(key, fromMs, toMs));
+}
+
+/**
+ * The alarm's metric-math value. Queries are resolved in dependency order (an expression may read
+ * other expressions, like the app's `errors` = `e0 + e1 + …`), worked out once: unknown ids and
+ * cycles are reported before any period is evaluated.
+ */
+function metricMathValue(queries: readonly MetricDataQuery[], metrics: MetricStore, fail: (problem: string) => Error): PeriodValue {
+  const byId = new Map<string, MetricDataQuery>();
+  for (const query of queries) {
+    if (byId.has(query.Id)) throw fail(`two of its Metrics have the Id ${query.Id}`);
+    byId.set(query.Id, query);
+  }
+  const returned = returnedQuery(queries, fail);
+
+  const expressions = new Map<string, CompiledExpression>();
+  const statistics = new Map<string, { readonly key: MetricKey; readonly aggregate: (values: readonly number[]) => number | undefined }>();
+  for (const query of queries) {
+    if (query.Expression !== undefined) {
+      const compiled = compileExpression(query.Expression);
+      const unknown = compiled.identifiers.filter((id) => !byId.has(id));
+      if (unknown.length > 0) throw fail(`the expression of ${query.Id} ("${query.Expression}") uses unknown id(s) ${unknown.join(', ')}; its query ids are ${[...byId.keys()].join(', ')}`);
+      expressions.set(query.Id, compiled);
+    } else if (query.MetricStat) {
+      const { Metric: metric, Stat: stat } = query.MetricStat;
+      const key = { namespace: metric.Namespace, metricName: metric.MetricName, dimensions: dimensionRecord(metric.Dimensions) };
+      statistics.set(query.Id, { key, aggregate: statisticFunction(stat, fail) });
+    } else {
+      throw fail(`its query ${query.Id} has neither Expression nor MetricStat`);
+    }
+  }
+
+  const order = dependencyOrder([...byId.keys()], (id) => expressions.get(id)?.identifiers ?? [], fail);
+  return (fromMs, toMs) => {
+    const values: Record<string, number | undefined> = {};
+    for (const id of order) {
+      const expression = expressions.get(id);
+      if (expression) {
+        values[id] = expression.evaluate(Object.fromEntries(expression.identifiers.map((dependency) => [dependency, values[dependency]])));
+      } else {
+        const { key, aggregate } = statistics.get(id)!;
+        values[id] = aggregate(metrics.values(key, fromMs, toMs));
+      }
+    }
+    return values[returned.Id];
+  };
+}
+
+/** The query whose value is the alarm's: the one with ReturnData true or, failing that, the only expression. */
+function returnedQuery(queries: readonly MetricDataQuery[], fail: (problem: string) => Error): MetricDataQuery {
+  const returning = queries.filter((query) => query.ReturnData === true);
+  if (returning.length === 1) return returning[0];
+  const expressions = queries.filter((query) => query.Expression !== undefined);
+  if (returning.length === 0 && expressions.length === 1) return expressions[0];
+  throw fail(`exactly one of its Metrics must have ReturnData true, but ${returning.length} do`);
+}
+
+/** Every id, each after the ids it depends on; throws on a cycle, naming it. */
+function dependencyOrder(ids: readonly string[], dependenciesOf: (id: string) => readonly string[], fail: (problem: string) => Error): string[] {
+  const order: string[] = [];
+  const done = new Set<string>();
+  const visit = (id: string, path: readonly string[]) => {
+    if (done.has(id)) return;
+    if (path.includes(id)) throw fail(`its metric-math expressions form a cycle: ${[...path.slice(path.indexOf(id)), id].join(' → ')}`);
+    for (const dependency of dependenciesOf(id)) visit(dependency, [...path, id]);
+    done.add(id);
+    order.push(id);
+  };
+  for (const id of ids) visit(id, []);
+  return order;
+}
+
+function dimensionRecord(dimensions: readonly Dimension[] = []): Record<string, string> {
+  return Object.fromEntries(dimensions.map(({ Name, Value }) => [Name, Value]));
+}
+
+const STATISTICS: Readonly<Record<string, (values: readonly number[]) => number>> = {
+  Sum: (values) => values.reduce((sum, value) => sum + value, 0),
+  Average: (values) => values.reduce((sum, value) => sum + value, 0) / values.length,
+  Minimum: (values) => Math.min(...values),
+  Maximum: (values) => Math.max(...values),
+  SampleCount: (values) => values.length,
+};
+
+/**
+ * The aggregation for a CloudWatch statistic name; undefined for a period without datapoints.
+ * Percentiles (p90, p99.9) use the nearest-rank method, which CloudWatch's approximate
+ * percentiles agree with on the small samples of a local run.
+ */
+function statisticFunction(stat: string, fail: (problem: string) => Error): (values: readonly number[]) => number | undefined {
+  const percentile = /^p(\d{1,2}(?:\.\d+)?|100)$/i.exec(stat);
+  const aggregate = percentile ? nearestRank(Number(percentile[1])) : STATISTICS[stat];
+  if (!aggregate) throw fail(`statistic ${stat} is not supported locally (supported: ${Object.keys(STATISTICS).join(', ')}, pNN)`);
+  return (values) => (values.length === 0 ? undefined : aggregate(values));
+}
+
+function nearestRank(percent: number): (values: readonly number[]) => number {
+  return (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.ceil((percent / 100) * sorted.length);
+    return sorted[Math.max(rank, 1) - 1];
+  };
+}
+
+/** Numbers as CloudWatch prints them in reasons: 6.0, 33.333333333333336. */
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+/** A period's start as CloudWatch prints it in reasons: dd/MM/yy HH:mm:ss, UTC. */
+function formatPeriodStart(timestampMs: number): string {
+  const date = new Date(timestampMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${two(date.getUTCMonth() + 1)}/${two(date.getUTCFullYear() % 100)} `
+    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The message CloudWatch publishes to an alarm's SNS actions
+// ---------------------------------------------------------------------------------------------
+
+export interface AlarmTransition {
+  readonly alarm: AlarmDefinition;
+  readonly oldState: AlarmState;
+  readonly newState: AlarmState;
+  readonly reason: string;
+  /** When the state changed, ISO 8601. */
+  readonly timestamp: string;
+}
+
+/** The display names CloudWatch puts in a message's `Region`; other regions show their code. */
+const REGION_NAMES: Readonly<Record<string, string>> = {
+  'us-east-1': 'US East (N. Virginia)',
+  'us-east-2': 'US East (Ohio)',
+  'us-west-1': 'US West (N. California)',
+  'us-west-2': 'US West (Oregon)',
+  'ca-central-1': 'Canada (Central)',
+  'eu-west-1': 'EU (Ireland)',
+  'eu-west-2': 'EU (London)',
+  'eu-west-3': 'EU (Paris)',
+  'eu-central-1': 'EU (Frankfurt)',
+  'eu-north-1': 'EU (Stockholm)',
+  'ap-northeast-1': 'Asia Pacific (Tokyo)',
+  'ap-northeast-2': 'Asia Pacific (Seoul)',
+  'ap-south-1': 'Asia Pacific (Mumbai)',
+  'ap-southeast-1': 'Asia Pacific (Singapore)',
+  'ap-southeast-2': 'Asia Pacific (Sydney)',
+  'sa-east-1': 'South America (Sao Paulo)',
+};
+
+/**
+ * The JSON string CloudWatch publishes to an SNS alarm action, field for field, so the notifier
+ * (lambda/notifier.ts `parseAlarmChange`) reads a local alarm exactly as it reads a deployed one.
+ */
+export function alarmSnsMessage(transition: AlarmTransition, region: string, accountId: string): string {
+  const { alarm } = transition;
+  return JSON.stringify({
+    AlarmName: alarm.AlarmName,
+    AlarmDescription: alarm.AlarmDescription ?? null,
+    AWSAccountId: accountId,
+    NewStateValue: transition.newState,
+    NewStateReason: transition.reason,
+    StateChangeTime: transition.timestamp.replace(/Z$/, '+0000'),
+    Region: REGION_NAMES[region] ?? region,
+    AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarm.AlarmName}`,
+    OldStateValue: transition.oldState,
+    OKActions: alarm.OKActions ?? [],
+    AlarmActions: alarm.AlarmActions ?? [],
+    InsufficientDataActions: alarm.InsufficientDataActions ?? [],
+    Trigger: trigger(alarm),
+  });
+}
+
+/** CloudWatch's `Trigger`: the metric (or metric-math queries) and the rule, dimensions as {value, name}. */
+function trigger(alarm: AlarmDefinition): Record<string, unknown> {
+  const rule = {
+    EvaluationPeriods: alarm.EvaluationPeriods,
+    DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
+    ComparisonOperator: alarm.ComparisonOperator,
+    Threshold: alarm.Threshold,
+    TreatMissingData: alarm.TreatMissingData ?? 'missing',
+    EvaluateLowSampleCountPercentile: '',
+  };
+  if (alarm.Metrics) {
+    return {
+      ...rule,
+      Metrics: alarm.Metrics.map(({ MetricStat: stat, ...query }) => (stat
+        ? { ...query, MetricStat: { ...stat, Metric: { ...stat.Metric, Dimensions: snsDimensions(stat.Metric.Dimensions) } } }
+        : query)),
+    };
+  }
+  return {
+    MetricName: alarm.MetricName,
+    Namespace: alarm.Namespace,
+    StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
+    Statistic: alarm.ExtendedStatistic ?? alarm.Statistic?.toUpperCase(),
+    Unit: null,
+    Dimensions: snsDimensions(alarm.Dimensions),
+    Period: alarm.Period,
+    ...rule,
+  };
+}
+
+function snsDimensions(dimensions: readonly Dimension[] = []): { value: string; name: string }[] {
+  return dimensions.map(({ Name, Value }) => ({ value: Value, name: Name }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The watcher: the evaluation loop against the emulator
+// ---------------------------------------------------------------------------------------------
+
+/** DescribeAlarms takes at most 100 AlarmNames; one call per round keeps the states consistent. */
+const MAX_ALARMS = 100;
+
+export interface AlarmWatcherOptions {
+  /** The region the alarms are in (for messages and logs). */
+  readonly region: string;
+  readonly accountId: string;
+  readonly alarms: readonly AlarmDefinition[];
+  readonly metrics: MetricStore;
+  /** A client pointed at moto_server, where the alarms exist already. */
+  readonly cloudwatch: CloudWatchClient;
+  /** Called once per state change, in order; typically publishes `alarmSnsMessage` to the alarm's actions. */
+  readonly onTransition: (transition: AlarmTransition) => Promise<void>;
+  readonly now?: () => number;
+}
+
+interface StoredState {
+  readonly state: AlarmState;
+  readonly reason?: string;
+  readonly updatedAt?: Date;
+}
+
+/**
+ * Evaluates one region's alarms, round by round. The emulator holds each alarm's state, so a
+ * SetAlarmState by a user or a test (the way to rehearse the Slack path) is a transition too.
+ */
+export class AlarmWatcher {
+  /** The state of each alarm as of the end of the last round; absent before the first. */
+  private readonly knownStates = new Map<string, AlarmState>();
+  /** Problems already logged, so a broken alarm is reported once, not every round. */
+  private readonly loggedProblems = new Set<string>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: AlarmWatcherOptions) {
+    if (options.alarms.length > MAX_ALARMS) {
+      throw new Error(`AlarmWatcher for ${options.region} got ${options.alarms.length} alarms; at most ${MAX_ALARMS} are read per DescribeAlarms call. Split them over several watchers.`);
+    }
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * One evaluation round. Reads every alarm's state from the emulator in one DescribeAlarms call: a
+   * state that changed since the last round is reported as a transition (old = the state the
+   * watcher last knew). Then evaluates each alarm and, when the result differs from the stored
+   * state, writes it with SetAlarmState and reports that transition. Transitions are reported one at
+   * a time, in the order they happen. The first round only learns the initial states, though
+   * evaluation may still change them. An error from onTransition is logged with the alarm's name
+   * and does not stop the round; an alarm that cannot be evaluated is logged once and skipped.
+   */
+  async tick(): Promise<void> {
+    const { alarms, cloudwatch, metrics } = this.options;
+    const nowMs = this.now();
+    const stored = await this.storedStates();
+
+    for (const alarm of alarms) {
+      const name = alarm.AlarmName;
+      const current = stored.get(name);
+      if (!current) {
+        this.logOnce(`Alarm ${name} is not in the CloudWatch emulator for ${this.options.region}; it is skipped until its stack is deployed locally.`);
+        continue;
+      }
+      const known = this.knownStates.get(name);
+      this.knownStates.set(name, current.state);
+      if (known !== undefined && known !== current.state) {
+        await this.report({
+          alarm,
+          oldState: known,
+          newState: current.state,
+          reason: current.reason ?? 'The state was set outside the alarm evaluator.',
+          timestamp: (current.updatedAt ?? new Date(nowMs)).toISOString(),
+        });
+      }
+
+      let evaluation: AlarmEvaluation;
+      try {
+        evaluation = evaluateAlarm(alarm, metrics, nowMs, current.state);
+      } catch (error) {
+        this.logOnce(`Alarm ${name} cannot be evaluated locally and is skipped: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      if (evaluation.state === current.state) continue;
+
+      await cloudwatch.send(new SetAlarmStateCommand({
+        AlarmName: name,
+        StateValue: evaluation.state,
+        StateReason: evaluation.reason,
+        StateReasonData: JSON.stringify({
+          version: '1.0',
+          queryDate: new Date(nowMs).toISOString(),
+          recentDatapoints: evaluation.recentDatapoints ?? [],
+          threshold: alarm.Threshold,
+        }),
+      }));
+      this.knownStates.set(name, evaluation.state);
+      await this.report({ alarm, oldState: current.state, newState: evaluation.state, reason: evaluation.reason, timestamp: new Date(nowMs).toISOString() });
+    }
+  }
+
+  private async storedStates(): Promise<Map<string, StoredState>> {
+    const response = await this.options.cloudwatch.send(new DescribeAlarmsCommand({
+      AlarmNames: this.options.alarms.map((alarm) => alarm.AlarmName),
+      MaxRecords: MAX_ALARMS,
+    }));
+    return new Map((response.MetricAlarms ?? [])
+      .filter((alarm) => alarm.AlarmName && alarm.StateValue)
+      .map((alarm) => [alarm.AlarmName!, { state: alarm.StateValue as AlarmState, reason: alarm.StateReason, updatedAt: alarm.StateUpdatedTimestamp }]));
+  }
+
+  private async report(transition: AlarmTransition): Promise<void> {
+    try {
+      await this.options.onTransition(transition);
+    } catch (error) {
+      console.error(`Reporting the ${transition.oldState} → ${transition.newState} transition of alarm ${transition.alarm.AlarmName} failed:`, error);
+    }
+  }
+
+  private logOnce(problem: string): void {
+    if (this.loggedProblems.has(problem)) return;
+    this.loggedProblems.add(problem);
+    console.error(problem);
+  }
+}

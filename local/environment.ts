@@ -1,0 +1,312 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { AppConfig } from '../lib/config';
+import { parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
+import { AlarmWatcher, alarmSnsMessage, type AlarmTransition } from './alarm-evaluator';
+import { deliverToBucket, streamTableChanges } from './change-stream';
+import { checkTools, launchDynamoDbLocal, launchMoto, type Emulator } from './emulators';
+import { invokeAsync, startDeliveries, type Poller } from './event-delivery';
+import { MetricStore } from './metric-store';
+import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, seedUser, type AwsClients, type LocalRegion } from './provision';
+import { SlackStandIn } from './slack-standin';
+import { synthesizeLocalStages } from './synth';
+import { regionStacks } from './templates';
+
+/**
+ * `npm start` (L1): both app regions on this machine — the emulators, every region's resources
+ * created from the synthesized templates, the handler bundles behind local HTTP APIs, the event,
+ * stream and alarm wiring, the sites, a Slack stand-in, and a seeded user per region.
+ */
+
+export const LOCAL_DIR = path.resolve(__dirname, '..', '.local');
+export const ENDPOINTS_FILE = path.join(LOCAL_DIR, 'endpoints.json');
+const LOCK_FILE = path.join(LOCAL_DIR, 'env.lock');
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const ALARM_TICK_MS = 1_000;
+
+export interface RegionEndpoints {
+  readonly api: string;
+  /** A second HTTP API for Slack commands, when the app has one (SPEC A5). */
+  readonly slackApi: string | null;
+  readonly site: string;
+  /** Where this region's notifier posts (the Slack stand-in's incoming webhook). */
+  readonly slackWebhook: string;
+  /** This region's messages in the Slack stand-in. */
+  readonly slackMessages: string;
+  readonly user: { readonly email: string; readonly password: string };
+  readonly logs: string;
+}
+
+export interface Endpoints {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly readyInSeconds: number;
+  readonly stageName: string;
+  readonly project: string;
+  readonly emulators: { readonly moto: string; readonly dynamodb: string };
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly slackStandIn: string;
+  readonly regions: Readonly<Record<string, RegionEndpoints>>;
+}
+
+export interface RunningEnvironment {
+  readonly endpoints: Endpoints;
+  readonly regions: readonly LocalRegion[];
+  stop(): Promise<void>;
+}
+
+/** Another `npm start` is running; the message says where. */
+export class AlreadyRunningError extends Error {}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function takeLock(): void {
+  ensureDirectory(LOCAL_DIR);
+  if (existsSync(LOCK_FILE)) {
+    const pid = Number(readFileSync(LOCK_FILE, 'utf8'));
+    if (pid && pid !== process.pid && processAlive(pid)) {
+      throw new AlreadyRunningError(`The local environment is already running (process ${pid}); its URLs are in ${path.relative(process.cwd(), ENDPOINTS_FILE)}. Stop it with Ctrl-C in its terminal (or kill ${pid}) before starting another.`);
+    }
+  }
+  writeFileSync(LOCK_FILE, String(process.pid));
+}
+
+/** Every SDK client a region needs, pointed at the emulators. */
+export function localClients(region: string, motoUrl: string, dynamodbUrl: string): AwsClients & { secrets: SecretsManagerClient; streams: DynamoDBStreamsClient } {
+  const common = { region, credentials: LOCAL_CREDENTIALS, endpoint: motoUrl };
+  return {
+    cloudwatch: new CloudWatchClient(common),
+    cognito: new CognitoIdentityProviderClient(common),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: dynamodbUrl }),
+    streams: new DynamoDBStreamsClient({ ...common, endpoint: dynamodbUrl }),
+    events: new EventBridgeClient(common),
+    // The Kinesis client speaks HTTP/2 by default, which the emulator does not.
+    kinesis: new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() }),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    secrets: new SecretsManagerClient(common),
+    sqs: new SQSClient(common),
+    ssm: new SSMClient(common),
+  };
+}
+
+/** A password the template's strict policy accepts, new on every start. */
+function generatedPassword(): string {
+  return `Local-${randomBytes(9).toString('base64url')}-7a`;
+}
+
+export interface StartOptions {
+  /** Called with each step as it finishes, for the start-up log. */
+  readonly progress?: (message: string) => void;
+}
+
+export async function startLocalEnvironment(options: StartOptions = {}): Promise<RunningEnvironment> {
+  const started = Date.now();
+  const progress = (message: string) => options.progress?.(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}`);
+  takeLock();
+  const cleanups: (() => Promise<void>)[] = [async () => { rmSync(LOCK_FILE, { force: true }); rmSync(ENDPOINTS_FILE, { force: true }); }];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    checkTools();
+    const logRoot = ensureDirectory(path.join(LOCAL_DIR, 'logs'));
+    // The emulators boot (a JVM takes ~2 s) while this process synthesizes the app.
+    const launched = await Promise.all([launchMoto(logRoot), launchDynamoDbLocal(logRoot)]);
+    const emulatorsStarting = Promise.all(launched.map((emulator) => emulator.ready()));
+    emulatorsStarting.then((emulators) => cleanups.push(...emulators.map((emulator) => () => emulator.stop())), () => undefined);
+    const outdir = path.join(LOCAL_DIR, 'cdk.out');
+    const config = synthesizeLocalStages(outdir);
+    progress(`synthesized RegionalApp for ${config.appRegions.join(' and ')} into ${path.relative(process.cwd(), outdir)}`);
+    const [moto, dynamodb] = await emulatorsStarting;
+    progress(`moto server at ${moto.url}, DynamoDB Local at ${dynamodb.url}`);
+
+    const signingSecret = randomBytes(32).toString('hex');
+    const slack = new SlackStandIn({ signingSecret });
+    await slack.start();
+    cleanups.push(() => slack.stop());
+
+    const user = { email: 'demo@example.com', password: generatedPassword() };
+    const regions: LocalRegion[] = [];
+    const endpoints: Record<string, RegionEndpoints> = {};
+    for (const region of config.appRegions) {
+      const running = await startRegion({ region, config, moto, dynamodb, slack, signingSecret, logRoot, user });
+      cleanups.push(running.stop);
+      regions.push(running.local);
+      endpoints[region] = running.endpoints;
+      progress(`${region}: ${running.summary}`);
+    }
+
+    const result: Endpoints = {
+      pid: process.pid,
+      startedAt: new Date(started).toISOString(),
+      readyInSeconds: Number(((Date.now() - started) / 1000).toFixed(1)),
+      stageName: config.stageName,
+      project: config.project,
+      emulators: { moto: moto.url, dynamodb: dynamodb.url },
+      credentials: LOCAL_CREDENTIALS,
+      slackStandIn: slack.url,
+      regions: endpoints,
+    };
+    writeFileSync(ENDPOINTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+    return { endpoints: result, regions, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+interface RegionStart {
+  readonly region: string;
+  readonly config: AppConfig;
+  readonly moto: Emulator;
+  readonly dynamodb: Emulator;
+  readonly slack: SlackStandIn;
+  readonly signingSecret: string;
+  readonly logRoot: string;
+  readonly user: { readonly email: string; readonly password: string };
+}
+
+async function startRegion({ region, config, moto, dynamodb, slack, signingSecret, logRoot, user }: RegionStart) {
+  const clients = localClients(region, moto.url, dynamodb.url);
+  const metrics = new MetricStore();
+  const logDir = ensureDirectory(path.join(logRoot, region));
+  const names: NameScope = { project: config.project, stageName: config.stageName, region };
+  const slackChannel = `local/${region}`;
+
+  // Secrets the app reads but does not create (cdk.json's slack.*SecretName), as an operator would.
+  await clients.secrets.send(new CreateSecretCommand({ Name: config.slack.webhookSecretName, SecretString: slack.webhookUrl(slackChannel) }));
+  await clients.secrets.send(new CreateSecretCommand({ Name: config.slack.signingSecretName, SecretString: signingSecret }));
+
+  const provisioner = new RegionProvisioner({
+    region,
+    clients,
+    metrics,
+    logDir,
+    cognitoUrl: moto.url,
+    runtimeEnvironment: {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL: moto.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+      TZ: 'UTC',
+    },
+  });
+  const stacks = regionStacks(path.join(LOCAL_DIR, 'cdk.out'), region);
+  for (const stack of stacks) await provisioner.provisionStack(stack);
+  const local = provisioner.local;
+
+  const parameter = async (key: (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS]) =>
+    (await clients.ssm.send(new GetParameterCommand({ Name: parameterPath(names, key) }))).Parameter!.Value!;
+  const [apiUrl, siteUrl, userPoolId] = await Promise.all([parameter(PARAMETER_KEYS.apiUrl), parameter(PARAMETER_KEYS.siteUrl), parameter(PARAMETER_KEYS.userPoolId)]);
+  await seedUser(clients.cognito, userPoolId, user.email, user.password);
+
+  const errors = path.join(logDir, 'local-environment.log');
+  const onError = (error: unknown) => writeFileSync(errors, `${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}\n`, { flag: 'a' });
+  const pollers: Poller[] = [
+    ...startDeliveries(local, clients.sqs, onError),
+    ...local.changeStreams.map((change) => streamTableChanges({ ...clients, tableName: change.tableName, kinesisStreamArn: change.streamArn, region }, onError)),
+    ...local.deliveryStreams.map((stream) => deliverToBucket({ kinesis: clients.kinesis, s3: clients.s3, stream }, onError)),
+  ];
+  const alarms = watchAlarms(local, clients, metrics, onError);
+
+  const otherApis = local.apis.filter((api) => api.url !== apiUrl);
+  return {
+    local,
+    summary: `${stacks.length} stacks, ${local.functions.size} functions, ${local.apis.reduce((sum, api) => sum + api.routes.length, 0)} routes, ${local.alarms.length} alarms; API ${apiUrl}, site ${siteUrl}`,
+    endpoints: {
+      api: apiUrl,
+      slackApi: otherApis[0]?.url ?? null,
+      site: siteUrl,
+      slackWebhook: slack.webhookUrl(slackChannel),
+      slackMessages: `${slack.url}/messages?channel=${encodeURIComponent(slackChannel)}`,
+      user,
+      logs: logDir,
+    } satisfies RegionEndpoints,
+    stop: async () => {
+      await alarms.stop();
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      await Promise.all([...local.apis.map((api) => api.close()), ...local.sites.map((site) => site.close())]);
+      await Promise.all([...local.functions.values()].map((fn) => fn.stop()));
+    },
+  };
+}
+
+/** moto stores alarms without evaluating them: evaluate here, and deliver to the topics' subscribers. */
+function watchAlarms(local: LocalRegion, clients: AwsClients, metrics: MetricStore, onError: (error: unknown) => void): Poller {
+  const notify = async (transition: AlarmTransition) => {
+    const { alarm, newState } = transition;
+    const actions = newState === 'ALARM' ? alarm.AlarmActions : newState === 'OK' ? alarm.OKActions : alarm.InsufficientDataActions;
+    const message = alarmSnsMessage(transition, local.region, LOCAL_ACCOUNT_ID);
+    for (const topicArn of actions ?? []) {
+      for (const subscription of local.subscriptions.filter((candidate) => candidate.topicArn === topicArn && candidate.protocol === 'lambda')) {
+        const fn = local.functionByArn(subscription.endpoint);
+        if (!fn) continue;
+        const timestamp = new Date().toISOString();
+        await invokeAsync(fn, {
+          Records: [{
+            EventSource: 'aws:sns',
+            EventVersion: '1.0',
+            EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+            Sns: {
+              Type: 'Notification',
+              MessageId: randomUUID(),
+              TopicArn: topicArn,
+              Subject: `${newState}: "${alarm.AlarmName}" in ${local.region}`.slice(0, 100),
+              Message: message,
+              Timestamp: timestamp,
+              SignatureVersion: '1',
+              Signature: '',
+              SigningCertUrl: '',
+              UnsubscribeUrl: '',
+              MessageAttributes: {},
+            },
+          }],
+        }, local, clients.sqs);
+      }
+    }
+  };
+  const watcher = new AlarmWatcher({ region: local.region, accountId: LOCAL_ACCOUNT_ID, alarms: local.alarms, metrics, cloudwatch: clients.cloudwatch, onTransition: notify });
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        await sampleQueueDepths(local, clients.sqs, metrics);
+        await watcher.tick();
+        metrics.prune(Date.now() - 60 * 60 * 1000);
+      } catch (error) {
+        if (running) onError(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, ALARM_TICK_MS));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; } };
+}
+
+/** AWS/SQS ApproximateNumberOfMessagesVisible, which CloudWatch samples from every queue. */
+async function sampleQueueDepths(local: LocalRegion, sqs: SQSClient, metrics: MetricStore): Promise<void> {
+  await Promise.all([...local.queueUrls.values()].map(async (queueUrl) => {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    metrics.put({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueUrl.split('/').pop()! } }, Number(Attributes?.ApproximateNumberOfMessages ?? 0));
+  }));
+}

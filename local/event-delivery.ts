@@ -1,0 +1,132 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalFunction } from './lambda-runtime';
+import type { EventSourceMapping, LocalRegion, QueuedDelivery } from './provision';
+
+/**
+ * The pushes to Lambda that the emulators cannot make, with the deployed semantics:
+ * - EventBridge rule → function and S3 notification → function are asynchronous invocations:
+ *   Lambda retries a failed invocation (twice unless an EventInvokeConfig says otherwise), then
+ *   sends the event to the function's dead-letter queue. Retry delays are seconds here, minutes in AWS.
+ * - An SQS event source mapping polls its queue in batches; a failed batch (or the items a function
+ *   reports in `batchItemFailures`) stays on the queue, comes back after the visibility timeout, and
+ *   moves to the queue's own dead-letter queue after `maxReceiveCount` receives (moto's redrive).
+ */
+
+const RETRY_DELAYS_MS = [1_000, 2_000];
+
+export interface Poller {
+  stop(): Promise<void>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Long-polls one queue until stopped, handing each batch to `handle`, which returns what to delete. */
+function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: (messages: Message[]) => Promise<Message[]>, onError: (error: unknown) => void): Poller {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: batchSize,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }));
+        if (Messages.length === 0) continue;
+        const done = await handle(Messages);
+        if (done.length > 0) {
+          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
+        }
+      } catch (error) {
+        if (running) onError(error);
+        await sleep(500);
+      }
+    }
+  })();
+  return { stop: async () => { running = false; await loop; } };
+}
+
+/** Lambda's asynchronous invocation: retries, then the function's dead-letter queue. */
+export async function invokeAsync(fn: LocalFunction, event: unknown, region: LocalRegion, sqs: SQSClient): Promise<boolean> {
+  const retries = region.asyncRetries.get(fn.spec.name) ?? fn.spec.maximumRetryAttempts;
+  let last: { errorType: string; errorMessage: string } | undefined;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep(RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)]);
+    const result = await fn.invoke(event);
+    if (result.ok) return true;
+    last = result.error;
+  }
+  const dlqUrl = fn.spec.deadLetterQueueArn ? region.queueUrls.get(fn.spec.deadLetterQueueArn) : undefined;
+  if (dlqUrl) {
+    await sqs.send(new SendMessageCommand({
+      QueueUrl: dlqUrl,
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: {
+        ErrorCode: { DataType: 'String', StringValue: '200' },
+        ErrorMessage: { DataType: 'String', StringValue: `${last?.errorType}: ${last?.errorMessage}`.slice(0, 1000) },
+      },
+    }));
+  }
+  return false;
+}
+
+function startDelivery(delivery: QueuedDelivery, region: LocalRegion, sqs: SQSClient, onError: (error: unknown) => void): Poller {
+  return pollQueue(sqs, delivery.queueUrl, 10, async (messages) => {
+    const fn = region.functionByArn(delivery.functionArn);
+    const deadLetterUrl = delivery.deadLetterArn ? region.queueUrls.get(delivery.deadLetterArn) : undefined;
+    await Promise.all(messages.map(async (message) => {
+      const event = JSON.parse(message.Body ?? 'null');
+      if (fn) {
+        await invokeAsync(fn, event, region, sqs);
+      } else if (deadLetterUrl) {
+        // The target cannot be reached at all: EventBridge's own dead-letter queue.
+        await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: message.Body ?? '' }));
+      } else {
+        onError(new Error(`${delivery.description}: no local function ${delivery.functionArn}; event dropped`));
+      }
+    }));
+    return messages;
+  }, onError);
+}
+
+function sqsRecord(message: Message, queueArn: string, region: string) {
+  return {
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body,
+    attributes: message.Attributes ?? {},
+    messageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, {
+      stringValue: value.StringValue, binaryValue: value.BinaryValue, stringListValues: [], binaryListValues: [], dataType: value.DataType,
+    }])),
+    md5OfBody: message.MD5OfBody,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+function startEventSource(mapping: EventSourceMapping, region: LocalRegion, sqs: SQSClient, onError: (error: unknown) => void): Poller {
+  const queueUrl = region.queueUrls.get(mapping.queueArn);
+  if (!queueUrl) throw new Error(`event source ${mapping.queueArn} is not a local queue`);
+  return pollQueue(sqs, queueUrl, mapping.batchSize, async (messages) => {
+    const fn = region.functionByArn(mapping.functionArn);
+    if (!fn) return [];
+    const result = await fn.invoke({ Records: messages.map((message) => sqsRecord(message, mapping.queueArn, region.region)) });
+    if (!result.ok) return [];
+    if (!mapping.reportBatchItemFailures) return messages;
+    const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: string }[] } | null)?.batchItemFailures ?? [];
+    const failed = new Set(failures.map((failure) => failure.itemIdentifier));
+    return messages.filter((message) => !failed.has(message.MessageId));
+  }, onError);
+}
+
+/** Starts every push the region's templates declare; stop() ends them all. */
+export function startDeliveries(region: LocalRegion, sqs: SQSClient, onError: (error: unknown) => void): Poller[] {
+  return [
+    ...[...region.ruleDeliveries, ...region.bucketDeliveries].map((delivery) => startDelivery(delivery, region, sqs, onError)),
+    ...region.eventSourceMappings.map((mapping) => startEventSource(mapping, region, sqs, onError)),
+  ];
+}
