@@ -52,7 +52,7 @@ const DEFAULT_TARGET = 'node24';
 const SMITHY_FLAG = '@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages';
 
 /** Where the twin is built: inside the project (gitignored via .build/) so `@aws-sdk/*` resolves to node_modules. */
-const DEFAULT_DIR = path.join('.build', 'bench-default');
+export const DEFAULT_DIR = path.join('.build', 'bench-default');
 
 /**
  * The child's whole environment. Every variable a handler reads at module scope (requireEnv in
@@ -145,13 +145,13 @@ function checkHandlerEnv(root: string): void {
 }
 
 /** `NodejsFunction`'s default externals for a Node 18+ runtime, given this project's feature flags. */
-function defaultExternals(root: string): string[] {
+export function defaultExternals(root: string): string[] {
   const cdkJson = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   return cdkJson.context?.[SMITHY_FLAG] === true ? ['@aws-sdk/*', '@smithy/*'] : ['@aws-sdk/*'];
 }
 
 /** The twin's esbuild options: exactly the flags NodejsFunction passes by default (see the file comment). */
-function nodejsFunctionDefaultOptions(externals: string[]): BuildOptions {
+export function nodejsFunctionDefaultOptions(externals: string[]): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
@@ -175,7 +175,7 @@ interface Variant {
   readonly file: string;
 }
 
-function build(options: BuildOptions, root: string, outdir: string, extension: string): Map<HandlerName, Variant> {
+export function build(options: BuildOptions, root: string, outdir: string, extension: string): Map<HandlerName, Variant> {
   rmSync(outdir, { recursive: true, force: true });
   buildSync({ ...options, entryPoints: entryPoints(root), outdir, write: true });
   return new Map(
@@ -266,7 +266,6 @@ async function runHandlers(context: BenchContext): Promise<BenchResult> {
         (below.length > 0 ? ` — below target: ${below.map((f) => f.handler).join(', ')}` : ''),
       `* default KB is the twin's own index.js only: ${externals.join(' and ')} are left out because the Lambda runtime provides them` +
         (loading.length > 0 ? ` (at import, ${loading.length} twins load ${range(sdkFiles)} files, ${range(sdkKb)} KB, of them from node_modules).` : '.'),
-      'first invoke ms against the local environment: not measured yet — it is measured once the local environment (SPEC §4 L1, `npm start`) lands.',
     ].join('\n');
 
     const variantJson = (variant: Variant & { readonly summary: Summary }) => ({
@@ -312,8 +311,7 @@ async function runHandlers(context: BenchContext): Promise<BenchResult> {
         target: IMPORT_TARGET,
         handlersMeetingTarget: figures.length - below.length,
         handlersBelowTarget: below.map((f) => f.handler),
-        firstInvokeMs: null,
-        firstInvokeNote: 'measured once the local environment (SPEC §4 L1) lands',
+        firstInvokeNote: 'see bench/results/first-invoke.json (npm run bench -- --only first-invoke)',
       },
     };
   } finally {

@@ -7,11 +7,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { firstInvokeBenchmark } from './first-invoke';
 import { handlersBenchmark } from './handlers';
 import { synthBenchmark } from './synth';
 import type { Benchmark } from './timing';
 
-const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, synthBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, firstInvokeBenchmark, synthBenchmark];
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { startLocalEnvironment, type Endpoints } from '../local/environment';
+import { QUIET_SDK, startLocalEnvironment, type Endpoints } from '../local/environment';
 
 /**
  * `npm run test:e2e` (E1): starts the local environment, runs the end-to-end suite (integ/) against
@@ -29,6 +29,7 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     SLACK_MESSAGES_URL: urls.slackMessages,
     ...(peer ? { PEER_REGION: peer, PEER_API_URL: endpoints.regions[peer].api } : {}),
     JEST_JUNIT_OUTPUT_NAME: `e2e-${region}.xml`,
+    ...QUIET_SDK,
   };
 }
 

@@ -35,6 +35,8 @@ export const ENDPOINTS_FILE = path.join(LOCAL_DIR, 'endpoints.json');
 const LOCK_FILE = path.join(LOCAL_DIR, 'env.lock');
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const ALARM_TICK_MS = 1_000;
+/** The SDK warns on Node < 22 (it stops supporting 20 in 2027); Lambda runs Node 24, so locally it is noise. */
+export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as const;
 
 export interface RegionEndpoints {
   readonly api: string;
@@ -121,6 +123,7 @@ export interface StartOptions {
 export async function startLocalEnvironment(options: StartOptions = {}): Promise<RunningEnvironment> {
   const started = Date.now();
   const progress = (message: string) => options.progress?.(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}`);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= QUIET_SDK.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   takeLock();
   const cleanups: (() => Promise<void>)[] = [async () => { rmSync(LOCK_FILE, { force: true }); rmSync(ENDPOINTS_FILE, { force: true }); }];
   const stop = async () => {
@@ -210,6 +213,7 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
       AWS_ENDPOINT_URL: moto.url,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
       TZ: 'UTC',
+      ...QUIET_SDK,
     },
   });
   const stacks = regionStacks(path.join(LOCAL_DIR, 'cdk.out'), region);
