@@ -18,6 +18,7 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     HOME: process.env.HOME,
     CI: process.env.CI,
     API_URL: urls.api,
+    SITE_URL: urls.site,
     EXPECTED_REGION: region,
     AWS_REGION: region,
     STAGE_NAME: endpoints.stageName,

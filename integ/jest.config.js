@@ -8,5 +8,7 @@ module.exports = {
   testMatch: ['**/*.e2e.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 30000,
+  // One file at a time: the throttle test drains /login's token bucket, which a parallel sign-in would feel.
+  maxWorkers: 1,
   reporters: ['default', ['jest-junit', { outputDirectory: 'reports', outputName: 'e2e.xml' }]],
 };
