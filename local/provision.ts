@@ -152,9 +152,9 @@ export class RegionProvisioner {
       functionByArn: (functionArn) => functions.get(functionArn) ?? functions.get(functionArn.split(':').slice(0, 7).join(':')),
     };
     this.handlers = {
-      'AWS::SSM::Parameter': (_id, props) => this.parameter(props),
-      'AWS::DynamoDB::GlobalTable': (_id, props) => this.table(props),
-      'AWS::DynamoDB::Table': (_id, props) => this.table(props),
+      'AWS::SSM::Parameter': (id, props, stack) => this.parameter(props, `CFN-${generatedName(stack, id)}`),
+      'AWS::DynamoDB::GlobalTable': (id, props, stack) => this.table(props, generatedName(stack, id, 255)),
+      'AWS::DynamoDB::Table': (id, props, stack) => this.table(props, generatedName(stack, id, 255)),
       'AWS::Kinesis::Stream': (id, props, stack) => this.kinesisStream(props, generatedName(stack, id, 128)),
       'AWS::Cognito::UserPool': (id, props, stack) => this.userPool(props, generatedName(stack, id)),
       'AWS::Cognito::UserPoolClient': (id, props, stack) => this.userPoolClient(props, generatedName(stack, id)),
@@ -198,13 +198,13 @@ export class RegionProvisioner {
     }
   }
 
-  /** SSM-typed template parameters read what earlier stacks published to the local SSM. */
+  /** Plain template parameters take their defaults; SSM-typed ones read what earlier stacks published. */
   private async templateParameters(stack: LocalStack): Promise<Map<string, string>> {
-    const wanted = Object.entries(stack.template.Parameters ?? {})
-      .filter(([, parameter]) => parameter.Type.startsWith('AWS::SSM::Parameter::Value') && parameter.Default);
-    const values = new Map<string, string>();
-    for (let start = 0; start < wanted.length; start += 10) {
-      const batch = wanted.slice(start, start + 10);
+    const parameters = Object.entries(stack.template.Parameters ?? {}).filter(([, parameter]) => parameter.Default !== undefined);
+    const values = new Map(parameters.filter(([, parameter]) => !parameter.Type.startsWith('AWS::SSM::')).map(([name, parameter]) => [name, String(parameter.Default)]));
+    const fromSsm = parameters.filter(([, parameter]) => parameter.Type.startsWith('AWS::SSM::Parameter::Value'));
+    for (let start = 0; start < fromSsm.length; start += 10) {
+      const batch = fromSsm.slice(start, start + 10);
       const { Parameters = [] } = await this.options.clients.ssm.send(new GetParametersCommand({ Names: batch.map(([, parameter]) => parameter.Default!) }));
       for (const [name, parameter] of batch) {
         const found = Parameters.find((candidate) => candidate.Name === parameter.Default);
@@ -230,23 +230,25 @@ export class RegionProvisioner {
     this.local.inert.add(type);
     const [, service = 'local', kind = 'resource'] = type.split('::');
     const name = String(props.RoleName ?? props.LogGroupName ?? props.Name ?? generatedName(stack, logicalId));
-    const resourceArn = arn(service.toLowerCase(), this.options.region, `${kind.toLowerCase()}/${name}`);
+    // IAM is global: its ARNs have no region.
+    const resourceArn = service === 'IAM' ? `arn:aws:iam::${LOCAL_ACCOUNT_ID}:${kind.toLowerCase()}/${name}` : arn(service.toLowerCase(), this.options.region, `${kind.toLowerCase()}/${name}`);
     return { ref: name, attributes: { Arn: resourceArn, Id: name, KeyId: name } };
   }
 
-  private async parameter(props: Props): Promise<ResourceValues> {
-    const name = String(props.Name);
+  private async parameter(props: Props, fallbackName: string): Promise<ResourceValues> {
+    const name = String(props.Name ?? fallbackName);
     await this.options.clients.ssm.send(new PutParameterCommand({ Name: name, Value: String(props.Value), Type: 'String', Overwrite: true, Description: props.Description as string | undefined }));
     return { ref: name, attributes: { Type: 'String', Value: String(props.Value) } };
   }
 
-  private async table(props: Props): Promise<ResourceValues> {
-    const tableName = String(props.TableName);
+  private async table(props: Props, fallbackName: string): Promise<ResourceValues> {
+    const tableName = String(props.TableName ?? fallbackName);
     const stream = props.StreamSpecification as { StreamViewType?: string } | undefined;
     const indexes = props.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined;
     let streamArn: string | undefined;
+    let created = false;
     try {
-      const created = await this.options.clients.dynamodb.send(new CreateTableCommand({
+      const description = await this.options.clients.dynamodb.send(new CreateTableCommand({
         TableName: tableName,
         AttributeDefinitions: props.AttributeDefinitions as never,
         KeySchema: props.KeySchema as never,
@@ -254,13 +256,14 @@ export class RegionProvisioner {
         GlobalSecondaryIndexes: indexes?.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })) as never,
         StreamSpecification: stream?.StreamViewType ? { StreamEnabled: true, StreamViewType: stream.StreamViewType as never } : undefined,
       }));
-      streamArn = created.TableDescription?.LatestStreamArn;
+      streamArn = description.TableDescription?.LatestStreamArn;
+      created = true;
     } catch (error) {
       // One DynamoDB Local database serves every region; a global table is created once.
       if (!(error instanceof ResourceInUseException)) throw error;
     }
     const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-    if (ttl?.Enabled && ttl.AttributeName && streamArn) {
+    if (ttl?.Enabled && ttl.AttributeName && created) {
       await this.options.clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
     }
     const replicas = (props.Replicas as { Region: string; KinesisStreamSpecification?: { StreamArn: string } }[] | undefined) ?? [];
