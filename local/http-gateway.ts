@@ -81,7 +81,8 @@ export class LocalHttpApi {
   setStage(stage: StageDefinition, accessLogFile: string): void {
     this.stage = stage;
     this.buckets.clear();
-    if (stage.accessLogFormat) this.accessLog = createWriteStream(accessLogFile, { flags: 'a' });
+    this.accessLog?.end();
+    this.accessLog = stage.accessLogFormat ? createWriteStream(accessLogFile, { flags: 'a' }) : undefined;
   }
 
   /** Starts serving on 127.0.0.1 (`port` 0: any free port); resolves to the base URL. */
@@ -103,7 +104,7 @@ export class LocalHttpApi {
   async close(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
-    this.accessLog?.end();
+    await new Promise((resolve) => (this.accessLog ? this.accessLog.end(resolve) : resolve(undefined)));
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -169,26 +170,37 @@ export class LocalHttpApi {
     }
   }
 
+  /** API Gateway's choice: the most specific matching route — literal segments over `{param}` over `{proxy+}`, a method over ANY. */
   private match(method: string, path: string): MatchedRoute | undefined {
-    let fallback: MatchedRoute | undefined;
+    let best: { matched: MatchedRoute; score: number[] } | undefined;
     for (const route of this.routes) {
-      if (route.routeKey === '$default') { fallback = { route }; continue; }
+      if (route.routeKey === '$default') continue;
       const [routeMethod, template] = route.routeKey.split(' ');
       if (routeMethod !== method && routeMethod !== 'ANY') continue;
       const pathParameters = matchPath(template, path);
-      if (pathParameters) return { route, pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined };
+      if (!pathParameters) continue;
+      const segments = template.split('/');
+      const score = [
+        segments.some((segment) => segment.endsWith('+}')) ? 0 : 1,
+        segments.filter((segment) => !segment.startsWith('{')).length,
+        routeMethod === 'ANY' ? 0 : 1,
+      ];
+      if (!best || compareScores(score, best.score) > 0) {
+        best = { matched: { route, pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : undefined }, score };
+      }
     }
-    return fallback;
+    const fallback = this.routes.find((route) => route.routeKey === '$default');
+    return best?.matched ?? (fallback ? { route: fallback } : undefined);
   }
 
   private throttleAllows(routeKey: string): boolean {
     const settings = this.stage?.routeSettings?.[routeKey] ?? this.stage?.defaultRouteSettings;
     if (settings?.ThrottlingRateLimit === undefined || settings.ThrottlingBurstLimit === undefined) return true;
-    const key = this.stage?.routeSettings?.[routeKey] ? routeKey : '$stage';
-    let bucket = this.buckets.get(key);
+    // The stage's default route settings apply to each route on its own, like a route's own settings.
+    let bucket = this.buckets.get(routeKey);
     if (!bucket) {
       bucket = new TokenBucket(settings.ThrottlingRateLimit, settings.ThrottlingBurstLimit);
-      this.buckets.set(key, bucket);
+      this.buckets.set(routeKey, bucket);
     }
     return bucket.take();
   }
@@ -199,8 +211,8 @@ export class LocalHttpApi {
       if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
     const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+    const query = new Map<string, string>();
+    for (const [name, value] of url.searchParams) query.set(name, query.has(name) ? `${query.get(name)},${value}` : value);
     const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
     const method = request.method ?? 'GET';
     return {
@@ -210,7 +222,7 @@ export class LocalHttpApi {
       rawQueryString: url.search.slice(1),
       ...(cookies?.length ? { cookies } : {}),
       headers,
-      ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+      ...(query.size > 0 ? { queryStringParameters: Object.fromEntries(query) } : {}),
       ...(matched.pathParameters ? { pathParameters: matched.pathParameters } : {}),
       requestContext: {
         accountId: this.accountId,
@@ -294,6 +306,11 @@ export class LocalHttpApi {
     const line = format.replace(/\$context\.[A-Za-z.]+/g, (variable) => JSON.stringify(values[variable] ?? '-').slice(1, -1));
     this.accessLog.write(`${line}\n`);
   }
+}
+
+function compareScores(a: readonly number[], b: readonly number[]): number {
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return a[index] - b[index];
+  return 0;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

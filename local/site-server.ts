@@ -78,7 +78,12 @@ export class SiteServer {
   }
 
   private async object(pathname: string): Promise<{ body: Buffer; contentType: string } | undefined> {
-    let key = decodeURIComponent(pathname).replace(/^\/+/, '');
+    let key: string;
+    try {
+      key = decodeURIComponent(pathname).replace(/^\/+/, '');
+    } catch {
+      return undefined;
+    }
     if (key === '' && this.options.defaultRootObject) key = this.options.defaultRootObject;
     if (key === '' || key.split('/').includes('..')) return undefined;
     try {

@@ -41,6 +41,19 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
   { handler: 'views', method: apigwv2.HttpMethod.GET, path: ROUTES.views, description: 'GET /views: the summed view counter' },
 ];
 
+/** One JSON line per request in the access log (A4); the local gateway writes the same lines. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  route: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+});
+
 /**
  * The region's user API (A4): an HTTP API whose public routes are /health and /login and whose
  * other routes need a JWT from this region's user pool; throttled (login hardest), CORS limited to
@@ -157,17 +170,7 @@ export class ApiStack extends Stack {
       throttle: API_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: apigw.AccessLogFormat.custom(JSON.stringify({
-          requestId: '$context.requestId',
-          ip: '$context.identity.sourceIp',
-          requestTime: '$context.requestTime',
-          method: '$context.httpMethod',
-          route: '$context.routeKey',
-          status: '$context.status',
-          latencyMs: '$context.responseLatency',
-          integrationError: '$context.integrationErrorMessage',
-          authorizerError: '$context.authorizer.error',
-        })),
+        format: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
     });
     (stage.node.defaultChild as apigwv2.CfnStage).addPropertyOverride('RouteSettings', {

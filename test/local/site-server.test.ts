@@ -13,6 +13,7 @@ const objects = new Map<string, { contentType?: string; body: string }>([
   ['index.html', { contentType: 'text/html', body: INDEX }],
   ['app.js', { contentType: 'text/javascript', body: 'console.log("hi")' }],
   ['images/logo.svg', { contentType: 'image/svg+xml', body: '<svg/>' }],
+  ['images/my logo.svg', { contentType: 'image/svg+xml', body: '<svg id="spaced"/>' }],
   ['data.bin', { body: 'raw' }],
 ]);
 
@@ -75,13 +76,12 @@ describe('SiteServer', () => {
   });
 
   test('a percent-encoded path is looked up decoded', async () => {
-    objects.set('images/my logo.svg', { contentType: 'image/svg+xml', body: '<svg id="spaced"/>' });
     const site = await serve();
 
     const response = await fetch(`${site}/images/my%20logo.svg`);
 
     expect(await response.text()).toBe('<svg id="spaced"/>');
-    objects.delete('images/my logo.svg');
+    expect(requestedKeys()).toEqual(['images/my logo.svg']);
   });
 
   test('a missing key answers the custom error page with the error response\'s code', async () => {
