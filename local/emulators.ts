@@ -66,6 +66,7 @@ async function waitUntilAnswering(name: string, url: string, child: ChildProcess
 /** An emulator process that has been spawned; `ready()` waits until it answers. */
 export interface LaunchedEmulator {
   ready(): Promise<Emulator>;
+  stop(): Promise<void>;
 }
 
 async function launchProcess(name: string, command: string, args: string[], readyPath: string, port: number, logDir: string): Promise<LaunchedEmulator> {
@@ -92,6 +93,7 @@ async function launchProcess(name: string, command: string, args: string[], read
     child.kill('SIGTERM');
   });
   return {
+    stop,
     ready: async () => {
       try {
         await waitUntilAnswering(name, `${url}${readyPath}`, child, logFile);

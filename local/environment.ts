@@ -134,8 +134,10 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
     const logRoot = ensureDirectory(path.join(LOCAL_DIR, 'logs'));
     // The emulators boot (a JVM takes ~2 s) while this process synthesizes the app.
     const launched = await Promise.all([launchMoto(logRoot), launchDynamoDbLocal(logRoot)]);
+    cleanups.push(...launched.map((emulator) => () => emulator.stop()));
     const emulatorsStarting = Promise.all(launched.map((emulator) => emulator.ready()));
-    emulatorsStarting.then((emulators) => cleanups.push(...emulators.map((emulator) => () => emulator.stop())), () => undefined);
+    // Awaited after synth; should synth throw first, the emulators' outcome must not go unhandled.
+    emulatorsStarting.catch(() => undefined);
     const outdir = path.join(LOCAL_DIR, 'cdk.out');
     const config = synthesizeLocalStages(outdir);
     progress(`synthesized RegionalApp for ${config.appRegions.join(' and ')} into ${path.relative(process.cwd(), outdir)}`);

@@ -81,7 +81,6 @@ export interface LocalRegion {
   readonly deliveryStreams: DeliveryStream[];
   /** Resource types this region's templates use that have no local behaviour. */
   readonly inert: Set<string>;
-  readonly skippedFunctions: string[];
   functionByArn(arn: string): LocalFunction | undefined;
 }
 
@@ -148,7 +147,6 @@ export class RegionProvisioner {
       changeStreams: [],
       deliveryStreams: [],
       inert: new Set(),
-      skippedFunctions: [],
       functionByArn: (functionArn) => functions.get(functionArn) ?? functions.get(functionArn.split(':').slice(0, 7).join(':')),
     };
     this.handlers = {
@@ -389,7 +387,6 @@ export class RegionProvisioner {
     const codeDir = code?.S3Key ? stack.assets.get(code.S3Key) : undefined;
     if (!String(props.Runtime ?? '').startsWith('nodejs') || !codeDir) {
       // CDK's own custom-resource providers (Python) have local counterparts in this file instead.
-      this.local.skippedFunctions.push(name);
       return values;
     }
     const variables = ((props.Environment as { Variables?: Record<string, string> } | undefined)?.Variables) ?? {};
