@@ -19,6 +19,11 @@ export interface Target {
   readonly alarmTimeoutMs: number;
   /** The other region, when the run covers both (PEER_API_URL, PEER_REGION): cross-region counting. */
   readonly peer?: { readonly apiUrl: string; readonly region: string };
+  /**
+   * Real users may click while the suite runs (E2E_SHARED_TRAFFIC=true, set by the pipeline's
+   * check): counters are then checked to grow by at least the suite's clicks, not exactly.
+   */
+  readonly sharedTraffic: boolean;
   /** The local Slack stand-in's messages for this region (SLACK_MESSAGES_URL); local runs only. */
   readonly slackMessagesUrl?: string;
 }
@@ -45,6 +50,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
     clickDlq: queueNames(names).clickDlq,
     alarmTimeoutMs: Number(env.ALARM_TIMEOUT_SECONDS ?? 480) * 1000,
     peer: env.PEER_API_URL && env.PEER_REGION ? { apiUrl: env.PEER_API_URL.replace(/\/$/, ''), region: env.PEER_REGION } : undefined,
+    sharedTraffic: env.E2E_SHARED_TRAFFIC === 'true',
     slackMessagesUrl: env.SLACK_MESSAGES_URL,
   };
 }

@@ -86,9 +86,13 @@ export class LocalFunction {
     this.capture(worker.stdout);
     this.capture(worker.stderr);
     worker.on('message', ({ id, ...result }: { id: string } & InvokeResult) => this.settle(id, result));
-    worker.on('error', (error) => this.failAll('Runtime.ExitError', error.message));
+    // A worker thrown away after a timeout may exit later: that must not fail its successor's work.
+    worker.on('error', (error) => {
+      if (this.worker === worker) this.failAll('Runtime.ExitError', error.message);
+    });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       this.failAll('Runtime.ExitError', 'the execution environment exited');
     });
     return worker;

@@ -186,9 +186,9 @@ export class RegionProvisioner {
       const resource = stack.template.Resources![logicalId];
       if (resource.Type === 'AWS::CDK::Metadata') continue;
       const context = { region: this.options.region, accountId: LOCAL_ACCOUNT_ID, stackName: stack.stackName, resources, parameters };
-      const props = this.rewrite(resolve(resource.Properties ?? {}, context)) as Props;
       const handler = this.handlers[resource.Type];
       try {
+        const props = this.rewrite(resolve(resource.Properties ?? {}, context)) as Props;
         resources.set(logicalId, handler ? await handler(logicalId, props, stack) : this.inert(resource.Type, logicalId, props, stack));
       } catch (error) {
         throw new Error(`Creating ${stack.displayName}/${logicalId} (${resource.Type}) locally failed: ${error instanceof Error ? error.message : error}`, { cause: error });

@@ -31,7 +31,8 @@ export class RegionCheckStep extends CodeBuildStep {
         API_URL: props.stage.apiUrl,
         SITE_URL: props.stage.siteUrl,
       },
-      env: { AWS_REGION: props.names.region, EXPECTED_REGION: props.names.region },
+      // The deployed app may have real users clicking while the suite counts its own clicks.
+      env: { AWS_REGION: props.names.region, EXPECTED_REGION: props.names.region, E2E_SHARED_TRAFFIC: 'true' },
       partialBuildSpec: partialBuildSpec(props.reportGroup),
       rolePolicyStatements: [reportPublishingStatement(props.reportGroup), ...journeyPermissions(props)],
     });

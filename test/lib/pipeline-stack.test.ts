@@ -101,6 +101,25 @@ describe('PipelineStack, wave rollout (default)', () => {
     }
   });
 
+  test('each post-deploy check may do exactly what the e2e suite does in its region', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    for (const check of projectsRunning(template, 'npm run e2e:region')) {
+      const region = check.Properties.Environment.EnvironmentVariables.find((variable: { Name: string }) => variable.Name === 'AWS_REGION').Value;
+      const roleId = check.Properties.ServiceRole['Fn::GetAtt'][0];
+      const statements = policies
+        .filter((policy) => policy.Properties.Roles.some((role: { Ref?: string }) => role.Ref === roleId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+      const actionsOn = (pattern: RegExp) => statements
+        .filter((statement) => JSON.stringify(statement.Resource).match(pattern))
+        .flatMap((statement) => [statement.Action].flat())
+        .sort();
+      expect(actionsOn(new RegExp(`:sqs:${region}:\\d+:regionalapp-prod-click-dlq-${region}"`))).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
+      expect(actionsOn(new RegExp(`:cloudwatch:${region}:\\d+:alarm:regionalapp-prod-failed-logins-${region}"`))).toEqual(['cloudwatch:SetAlarmState']);
+      expect(actionsOn(/table\/regionalapp-prod-data"/)).toEqual(['dynamodb:Query']);
+      expect(actionsOn(/userpool\/\*"/)).toEqual(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminSetUserPassword']);
+    }
+  });
+
   test('every build step publishes JUnit results through the shared buildspec.yml into its own report group', () => {
     const groups = template.findResources('AWS::CodeBuild::ReportGroup');
     expect(Object.values(groups).map((group) => group.Properties.Name).sort()).toEqual([

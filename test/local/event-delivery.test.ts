@@ -1,0 +1,263 @@
+import {
+  DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { invokeAsync, startDeliveries, type Poller } from '../../local/event-delivery';
+import type { InvokeResult, LocalFunction } from '../../local/lambda-runtime';
+import type { EventSourceMapping, LocalRegion, QueuedDelivery } from '../../local/provision';
+
+const REGION = 'us-east-1';
+const ACCOUNT_ID = '123456789012';
+const FUNCTION_NAME = 'regionalapp-local-notifier';
+const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${FUNCTION_NAME}`;
+const DLQ_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:regionalapp-local-notifier-dlq`;
+const DLQ_URL = `http://127.0.0.1:5000/${ACCOUNT_ID}/regionalapp-local-notifier-dlq`;
+const SOURCE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:regionalapp-local-clicks`;
+const SOURCE_QUEUE_URL = `http://127.0.0.1:5000/${ACCOUNT_ID}/regionalapp-local-clicks`;
+const EVENT = { source: 'regionalapp.clicks', 'detail-type': 'ClickCounted', detail: { count: 3 } };
+
+const sqs = mockClient(SQSClient);
+
+/** Stands in for the local Lambda runtime: records each event, answers with the next scripted result. */
+class ScriptedFunction {
+  readonly events: any[] = [];
+
+  constructor(
+    readonly spec: { name: string; maximumRetryAttempts: number; deadLetterQueueArn?: string },
+    private readonly answer: (attempt: number, event: any) => InvokeResult,
+  ) {}
+
+  async invoke(event: unknown): Promise<InvokeResult> {
+    this.events.push(event);
+    return this.answer(this.events.length, event);
+  }
+
+  asLocalFunction(): LocalFunction {
+    return this as unknown as LocalFunction;
+  }
+}
+
+const failure = (attempt: number): InvokeResult => ({ ok: false, error: { errorType: 'Error', errorMessage: `attempt ${attempt} failed` } });
+
+/** Fails the first `failures` invocations, then succeeds. */
+function failingFunction(failures: number, spec: Partial<ScriptedFunction['spec']> = {}): ScriptedFunction {
+  return new ScriptedFunction(
+    { name: FUNCTION_NAME, maximumRetryAttempts: 2, deadLetterQueueArn: DLQ_ARN, ...spec },
+    (attempt) => (attempt <= failures ? failure(attempt) : { ok: true, payload: null }),
+  );
+}
+
+function localRegion(overrides: Partial<LocalRegion> = {}): LocalRegion {
+  const functions = new Map<string, LocalFunction>();
+  return {
+    region: REGION,
+    functions,
+    asyncRetries: new Map(),
+    apis: [],
+    sites: [],
+    queueUrls: new Map([[DLQ_ARN, DLQ_URL], [SOURCE_QUEUE_ARN, SOURCE_QUEUE_URL]]),
+    ruleDeliveries: [],
+    bucketDeliveries: [],
+    eventSourceMappings: [],
+    alarms: [],
+    subscriptions: [],
+    changeStreams: [],
+    deliveryStreams: [],
+    inert: new Set(),
+    functionByArn: (arn) => functions.get(arn),
+    ...overrides,
+  };
+}
+
+/** Runs invokeAsync with its retry delays on fake timers; resolves to its result. */
+async function deliver(fn: ScriptedFunction, region: LocalRegion): Promise<boolean> {
+  const delivered = invokeAsync(fn.asLocalFunction(), EVENT, region, new SQSClient({ region: REGION }));
+  await jest.runAllTimersAsync();
+  return delivered;
+}
+
+function deadLetters() {
+  return sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+}
+
+async function eventually(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+beforeEach(() => {
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'dead-letter-1' });
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('invokeAsync', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+
+  test('an invocation that succeeds first time is delivered, with no dead letter', async () => {
+    const fn = failingFunction(0);
+
+    expect(await deliver(fn, localRegion())).toBe(true);
+    expect(fn.events).toEqual([EVENT]);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  test('a function that fails twice is retried, and the third attempt delivers the event', async () => {
+    const fn = failingFunction(2);
+
+    expect(await deliver(fn, localRegion())).toBe(true);
+    expect(fn.events).toEqual([EVENT, EVENT, EVENT]);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  test('retries wait 1 s, then 2 s', async () => {
+    const fn = failingFunction(2);
+    const delivered = invokeAsync(fn.asLocalFunction(), EVENT, localRegion(), new SQSClient({ region: REGION }));
+
+    await jest.advanceTimersByTimeAsync(999);
+    expect(fn.events).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fn.events).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(fn.events).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fn.events).toHaveLength(3);
+    expect(await delivered).toBe(true);
+  });
+
+  test('a function that always fails is tried 1 + maximumRetryAttempts times, then its event goes to the dead-letter queue', async () => {
+    const fn = failingFunction(Infinity);
+
+    expect(await deliver(fn, localRegion())).toBe(false);
+    expect(fn.events).toHaveLength(3);
+    expect(deadLetters()).toEqual([{
+      QueueUrl: DLQ_URL,
+      MessageBody: JSON.stringify(EVENT),
+      MessageAttributes: expect.objectContaining({ ErrorMessage: { DataType: 'String', StringValue: 'Error: attempt 3 failed' } }),
+    }]);
+  });
+
+  test("the region's EventInvokeConfig retries override the function's default", async () => {
+    const fn = failingFunction(Infinity, { maximumRetryAttempts: 2 });
+
+    expect(await deliver(fn, localRegion({ asyncRetries: new Map([[FUNCTION_NAME, 0]]) }))).toBe(false);
+    expect(fn.events).toHaveLength(1);
+    expect(deadLetters()).toEqual([expect.objectContaining({ QueueUrl: DLQ_URL, MessageBody: JSON.stringify(EVENT) })]);
+    expect(deadLetters()[0].MessageAttributes?.ErrorMessage?.StringValue).toBe('Error: attempt 1 failed');
+  });
+
+  test('a function with no dead-letter queue drops the event after its retries', async () => {
+    const fn = failingFunction(Infinity, { deadLetterQueueArn: undefined, maximumRetryAttempts: 1 });
+
+    expect(await deliver(fn, localRegion())).toBe(false);
+    expect(fn.events).toHaveLength(2);
+    expect(deadLetters()).toEqual([]);
+  });
+});
+
+describe('startDeliveries', () => {
+  let pollers: Poller[] = [];
+  let errors: unknown[];
+
+  /** The queue answers `messages` once, then long-polls empty (briefly, to keep the test fast). */
+  function queueHolds(messages: Message[]): void {
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages })
+      .callsFake(() => new Promise((resolve) => setTimeout(() => resolve({ Messages: [] }), 20)));
+    sqs.on(DeleteMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  }
+
+  function start(region: LocalRegion): void {
+    pollers = startDeliveries(region, new SQSClient({ region: REGION }), (error) => errors.push(error));
+  }
+
+  function receivedCount(): number {
+    return sqs.commandCalls(ReceiveMessageCommand).length;
+  }
+
+  const deletedReceiptHandles = () => sqs.commandCalls(DeleteMessageBatchCommand)
+    .map((call) => call.args[0].input.Entries?.map((entry) => entry.ReceiptHandle));
+
+  const message = (id: string): Message => ({ MessageId: id, ReceiptHandle: `receipt-${id}`, Body: JSON.stringify({ click: id }), MD5OfBody: `md5-${id}` });
+  const MESSAGES = [message('m-1'), message('m-2'), message('m-3')];
+
+  beforeEach(() => {
+    errors = [];
+  });
+  afterEach(async () => {
+    await Promise.all(pollers.map((poller) => poller.stop()));
+    pollers = [];
+  });
+
+  function regionWithMapping(fn: ScriptedFunction, mapping: Partial<EventSourceMapping> = {}): LocalRegion {
+    const region = localRegion({
+      eventSourceMappings: [{
+        queueArn: SOURCE_QUEUE_ARN, functionArn: FUNCTION_ARN, batchSize: 10, reportBatchItemFailures: true, maximumConcurrency: 2, ...mapping,
+      }],
+    });
+    region.functions.set(FUNCTION_ARN, fn.asLocalFunction());
+    return region;
+  }
+
+  test('an SQS event source hands the batch to the function and deletes all but the items it reports as failed', async () => {
+    const fn = new ScriptedFunction({ name: FUNCTION_NAME, maximumRetryAttempts: 2 }, () => ({ ok: true, payload: { batchItemFailures: [{ itemIdentifier: 'm-2' }] } }));
+    queueHolds(MESSAGES);
+
+    start(regionWithMapping(fn, { batchSize: 3 }));
+    await eventually(() => deletedReceiptHandles().length > 0);
+
+    expect(deletedReceiptHandles()).toEqual([['receipt-m-1', 'receipt-m-3']]);
+    expect(fn.events).toHaveLength(1);
+    expect(fn.events[0].Records).toEqual(MESSAGES.map((sent) => expect.objectContaining({
+      messageId: sent.MessageId,
+      receiptHandle: sent.ReceiptHandle,
+      body: sent.Body,
+      eventSource: 'aws:sqs',
+      eventSourceARN: SOURCE_QUEUE_ARN,
+      awsRegion: REGION,
+    })));
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0].args[0].input).toEqual(expect.objectContaining({ QueueUrl: SOURCE_QUEUE_URL, MaxNumberOfMessages: 3 }));
+    expect(errors).toEqual([]);
+  });
+
+  test('a failed invocation leaves the whole batch on the queue', async () => {
+    const fn = new ScriptedFunction({ name: FUNCTION_NAME, maximumRetryAttempts: 2 }, failure);
+    queueHolds(MESSAGES);
+
+    start(regionWithMapping(fn));
+    await eventually(() => fn.events.length === 1 && receivedCount() >= 2);
+
+    expect(deletedReceiptHandles()).toEqual([]);
+  });
+
+  test('an event source without ReportBatchItemFailures deletes the whole batch when the function succeeds', async () => {
+    const fn = new ScriptedFunction({ name: FUNCTION_NAME, maximumRetryAttempts: 2 }, () => ({ ok: true, payload: { batchItemFailures: [{ itemIdentifier: 'm-2' }] } }));
+    queueHolds(MESSAGES);
+
+    start(regionWithMapping(fn, { reportBatchItemFailures: false }));
+    await eventually(() => deletedReceiptHandles().length > 0);
+
+    expect(deletedReceiptHandles()).toEqual([['receipt-m-1', 'receipt-m-2', 'receipt-m-3']]);
+  });
+
+  test('a rule delivery invokes the function asynchronously with the queued event, then deletes the message', async () => {
+    const fn = failingFunction(0);
+    const delivery: QueuedDelivery = { queueUrl: SOURCE_QUEUE_URL, functionArn: FUNCTION_ARN, description: `rule ClickCounted → ${FUNCTION_NAME}` };
+    const region = localRegion({ ruleDeliveries: [delivery] });
+    region.functions.set(FUNCTION_ARN, fn.asLocalFunction());
+    queueHolds([{ MessageId: 'e-1', ReceiptHandle: 'receipt-e-1', Body: JSON.stringify(EVENT) }]);
+
+    start(region);
+    await eventually(() => deletedReceiptHandles().length > 0);
+
+    expect(fn.events).toEqual([EVENT]);
+    expect(deletedReceiptHandles()).toEqual([['receipt-e-1']]);
+    expect(errors).toEqual([]);
+  });
+});
