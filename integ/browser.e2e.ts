@@ -1,15 +1,8 @@
-import {
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { targetFromEnv } from './target';
+import { targetFromEnv, testUsers } from './target';
 
 /**
  * The page in a real browser (SPEC E2, partly): Chromium opens the region's site, signs in, sees
@@ -25,8 +18,8 @@ const screenshots = path.resolve(__dirname, '..', 'reports', 'screenshots');
 
 const email = `browser-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
 const password = `Br0wser-${randomBytes(12).toString('base64url')}!`;
-const cognito = new CognitoIdentityProviderClient({ region: target.region });
-let userPoolId: string | undefined;
+const users = testUsers(target);
+let userAdded = false;
 let browser: Browser | undefined;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -36,19 +29,14 @@ async function shot(page: Page, name: string): Promise<void> {
 
 (runs ? describe : describe.skip)(`RegionalApp page in a browser, ${target.region}`, () => {
   beforeAll(async () => {
-    const { Parameter } = await new SSMClient({ region: target.region }).send(new GetParameterCommand({ Name: target.parameters.userPoolId }));
-    userPoolId = Parameter!.Value!;
-    await cognito.send(new AdminCreateUserCommand({
-      UserPoolId: userPoolId, Username: email, MessageAction: 'SUPPRESS',
-      UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
-    }));
-    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }));
+    await users.add(email, password);
+    userAdded = true;
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (userPoolId) await cognito.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: email }));
+    if (userAdded) await users.remove(email);
   });
 
   test('sign in, see the greeting and picture, click until the count moves (retrying a deliberate failure)', async () => {

@@ -1,5 +1,8 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig } from '../lib/config';
 import { alarmNames, parameterPath, PARAMETER_KEYS, queueNames, type NameScope } from '../lib/names';
+import { addUser, removeUser } from '../lib/users-cli';
 
 /**
  * The region under test (E1): a deployed region (the pipeline's post-deploy step sets API_URL from
@@ -10,7 +13,7 @@ export interface Target {
   readonly apiUrl: string;
   readonly region: string;
   readonly names: NameScope;
-  readonly parameters: { readonly userPoolId: string; readonly tableName: string };
+  readonly parameters: { readonly tableName: string };
   readonly failedLoginsAlarm: string;
   /** Failed logins within five minutes that raise the alarm (cdk.json's alarms). */
   readonly failedLoginsThreshold: number;
@@ -42,7 +45,6 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
     region,
     names,
     parameters: {
-      userPoolId: parameterPath(names, PARAMETER_KEYS.userPoolId),
       tableName: parameterPath(names, PARAMETER_KEYS.tableName),
     },
     failedLoginsAlarm: alarmNames(names).failedLogins,
@@ -52,6 +54,19 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
     peer: env.PEER_API_URL && env.PEER_REGION ? { apiUrl: env.PEER_API_URL.replace(/\/$/, ''), region: env.PEER_REGION } : undefined,
     sharedTraffic: env.E2E_SHARED_TRAFFIC === 'true',
     slackMessagesUrl: env.SLACK_MESSAGES_URL,
+  };
+}
+
+/** Throwaway users, added and removed in a region of the target's stage the way `npm run users` does. */
+export function testUsers(target: Target) {
+  const access = (region: string) => ({
+    config: { project: target.names.project, stageName: target.names.stageName, appRegions: [region] },
+    cognitoFor: () => new CognitoIdentityProviderClient({ region }),
+    ssmFor: () => new SSMClient({ region }),
+  });
+  return {
+    add: (email: string, password: string, region = target.region) => addUser(access(region), region, email, password),
+    remove: (email: string, region = target.region) => removeUser(access(region), region, email),
   };
 }
 

@@ -1,10 +1,4 @@
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  AdminCreateUserCommand,
-  AdminDeleteUserCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -12,7 +6,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
 import { keys } from '../lambda/shared/table';
-import { callJson, eventually, targetFromEnv, type JsonResponse } from './target';
+import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
 
 /**
  * The user journey against one region (E1, P6) — a deployed region (the pipeline's post-deploy
@@ -25,21 +19,21 @@ import { callJson, eventually, targetFromEnv, type JsonResponse } from './target
 const target = targetFromEnv();
 const clientConfig = { region: target.region };
 const ssm = new SSMClient(clientConfig);
-const cognito = new CognitoIdentityProviderClient(clientConfig);
+const users = testUsers(target);
 const db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
 const cloudwatch = new CloudWatchClient(clientConfig);
 const sqs = new SQSClient(clientConfig);
 
 const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
 const password = `E2e-${randomBytes(12).toString('base64url')}!9a`;
-let userPoolId: string;
+let userAdded = false;
 let tableName: string;
 let idToken: string;
 /** A click this run counted: its idempotency key and what the click handler put on the bus. */
 let countedClick: ClickDetail | undefined;
 
-async function parameter(name: string, client = ssm): Promise<string> {
-  const { Parameter } = await client.send(new GetParameterCommand({ Name: name }));
+async function parameter(name: string): Promise<string> {
+  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
   if (!Parameter?.Value) throw new Error(`SSM parameter ${name} is empty`);
   return Parameter.Value;
 }
@@ -108,18 +102,13 @@ async function expectSettledViews(expected: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  [userPoolId, tableName] = await Promise.all([parameter(target.parameters.userPoolId), parameter(target.parameters.tableName)]);
-  await cognito.send(new AdminCreateUserCommand({
-    UserPoolId: userPoolId,
-    Username: email,
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
-    MessageAction: 'SUPPRESS',
-  }));
-  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }));
+  tableName = await parameter(target.parameters.tableName);
+  await users.add(email, password);
+  userAdded = true;
 });
 
 afterAll(async () => {
-  if (userPoolId) await cognito.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: email }));
+  if (userAdded) await users.remove(email);
 });
 
 describe(`RegionalApp user journey in ${target.region}`, () => {
@@ -195,13 +184,9 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
   const crossRegion = target.peer ? test : test.skip;
   crossRegion(`clicks in ${target.peer?.region ?? 'the other region'} add to the same total (summed shards)`, async () => {
     const peer = target.peer!;
-    const peerSsm = new SSMClient({ region: peer.region });
-    const peerCognito = new CognitoIdentityProviderClient({ region: peer.region });
-    const peerPool = await parameter(target.parameters.userPoolId, peerSsm);
     const peerEmail = `peer-${email}`;
-    await peerCognito.send(new AdminCreateUserCommand({ UserPoolId: peerPool, Username: peerEmail, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: peerEmail }, { Name: 'email_verified', Value: 'true' }] }));
+    await users.add(peerEmail, password, peer.region);
     try {
-      await peerCognito.send(new AdminSetUserPasswordCommand({ UserPoolId: peerPool, Username: peerEmail, Password: password, Permanent: true }));
       const peerLogin = await login(peer.apiUrl, peerEmail, password);
       expect(peerLogin.status).toBe(200);
       const before = await tableViews();
@@ -211,7 +196,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
       const peerViews = await authorized('/views', String(peerLogin.body.idToken), peer.apiUrl);
       expect(peerViews.body.views).toBeGreaterThanOrEqual(before + 5);
     } finally {
-      await peerCognito.send(new AdminDeleteUserCommand({ UserPoolId: peerPool, Username: peerEmail }));
+      await users.remove(peerEmail, peer.region);
     }
   }, 120_000);
 

@@ -47,6 +47,9 @@ export interface UsersCliDeps {
   readonly err: Writer;
 }
 
+/** What adding and removing a user needs: also used by the local environment and the e2e suite. */
+export type UserPoolAccess = Pick<UsersCliDeps, 'config' | 'cognitoFor' | 'ssmFor'>;
+
 /** A failure the user can act on, already phrased for them. */
 export class CliError extends Error {}
 
@@ -126,7 +129,7 @@ export type RegionOutcome = 'created' | 'updated password' | 'removed' | 'not pr
 /** A Cognito call failed for a reason already known; kept apart so `describeFailure` can name it. */
 class RegionError extends CliError {}
 
-async function userPoolId(deps: UsersCliDeps, region: string): Promise<string> {
+async function userPoolId(deps: UserPoolAccess, region: string): Promise<string> {
   const name = parameterPath(deps.config, PARAMETER_KEYS.userPoolId);
   try {
     const response = await deps.ssmFor(region).send(new GetParameterCommand({ Name: name }));
@@ -141,7 +144,7 @@ async function userPoolId(deps: UsersCliDeps, region: string): Promise<string> {
   }
 }
 
-export async function addUser(deps: UsersCliDeps, region: string, email: string, password: string): Promise<RegionOutcome> {
+export async function addUser(deps: UserPoolAccess, region: string, email: string, password: string): Promise<RegionOutcome> {
   const UserPoolId = await userPoolId(deps, region);
   const cognito = deps.cognitoFor(region);
   let outcome: RegionOutcome = 'created';
@@ -167,7 +170,7 @@ export async function addUser(deps: UsersCliDeps, region: string, email: string,
   return outcome;
 }
 
-export async function removeUser(deps: UsersCliDeps, region: string, email: string): Promise<RegionOutcome> {
+export async function removeUser(deps: UserPoolAccess, region: string, email: string): Promise<RegionOutcome> {
   const UserPoolId = await userPoolId(deps, region);
   try {
     await deps.cognitoFor(region).send(new AdminDeleteUserCommand({ UserPoolId, Username: email }));

@@ -4,7 +4,7 @@ import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutR
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { Poller } from './event-delivery';
+import { repeat, type Poller } from './poller';
 import type { DeliveryStream } from './provision';
 
 /**
@@ -17,30 +17,11 @@ import type { DeliveryStream } from './provision';
 const POLL_INTERVAL_MS = 500;
 const FLUSH_INTERVAL_MS = 5_000;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function loop(step: () => Promise<void>, intervalMs: number, onError: (error: unknown) => void): Poller {
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      try {
-        await step();
-      } catch (error) {
-        if (running) onError(error);
-      }
-      await sleep(intervalMs);
-    }
-  })();
-  return { stop: async () => { running = false; await done; } };
-}
-
 /** Follows every shard of one DynamoDB stream (new shards too) from the start. */
 export function streamTableChanges(options: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; kinesis: KinesisClient; tableName: string; kinesisStreamArn: string; region: string }, onError: (error: unknown) => void): Poller {
   const iterators = new Map<string, string | undefined>();
   let streamArn: string | undefined;
-  return loop(async () => {
+  return repeat(async () => {
     streamArn ??= (await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.LatestStreamArn;
     if (!streamArn) return;
     const { StreamDescription } = await options.streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }));
@@ -97,7 +78,7 @@ export function deliverToBucket(options: { kinesis: KinesisClient; s3: S3Client;
   const buffer: Buffer[] = [];
   let flushedAt = Date.now();
   const streamName = options.stream.sourceStreamArn.split('/').pop()!;
-  return loop(async () => {
+  return repeat(async () => {
     const { StreamDescription } = await options.kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (iterators.has(shard.ShardId!)) continue;

@@ -14,12 +14,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '../lib/config';
 import { parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
+import { addUser } from '../lib/users-cli';
 import { AlarmWatcher, alarmSnsMessage, type AlarmTransition } from './alarm-evaluator';
 import { deliverToBucket, streamTableChanges } from './change-stream';
 import { checkTools, launchDynamoDbLocal, launchMoto, type Emulator } from './emulators';
-import { invokeAsync, startDeliveries, type Poller } from './event-delivery';
+import { invokeAsync, startDeliveries } from './event-delivery';
 import { MetricStore } from './metric-store';
-import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, seedUser, type AwsClients, type LocalRegion } from './provision';
+import { repeat, type Poller } from './poller';
+import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, type LocalRegion } from './provision';
 import { SlackStandIn } from './slack-standin';
 import { synthesizeLocalStages } from './synth';
 import { regionStacks } from './templates';
@@ -224,8 +226,9 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
 
   const parameter = async (key: (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS]) =>
     (await clients.ssm.send(new GetParameterCommand({ Name: parameterPath(names, key) }))).Parameter!.Value!;
-  const [apiUrl, siteUrl, userPoolId] = await Promise.all([parameter(PARAMETER_KEYS.apiUrl), parameter(PARAMETER_KEYS.siteUrl), parameter(PARAMETER_KEYS.userPoolId)]);
-  await seedUser(clients.cognito, userPoolId, user.email, user.password);
+  const [apiUrl, siteUrl] = await Promise.all([parameter(PARAMETER_KEYS.apiUrl), parameter(PARAMETER_KEYS.siteUrl)]);
+  // As `npm run users -- add` does in a deployed region.
+  await addUser({ config: { ...names, appRegions: [region] }, cognitoFor: () => clients.cognito, ssmFor: () => clients.ssm }, region, user.email, user.password);
 
   const errors = path.join(logDir, 'local-environment.log');
   const onError = (error: unknown) => writeFileSync(errors, `${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}\n`, { flag: 'a' });
@@ -293,20 +296,11 @@ function watchAlarms(local: LocalRegion, clients: AwsClients, metrics: MetricSto
     }
   };
   const watcher = new AlarmWatcher({ region: local.region, accountId: LOCAL_ACCOUNT_ID, alarms: local.alarms, metrics, cloudwatch: clients.cloudwatch, onTransition: notify });
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        await sampleQueueDepths(local, clients.sqs, metrics);
-        await watcher.tick();
-        metrics.prune(Date.now() - 60 * 60 * 1000);
-      } catch (error) {
-        if (running) onError(error);
-      }
-      await new Promise((resolve) => setTimeout(resolve, ALARM_TICK_MS));
-    }
-  })();
-  return { stop: async () => { running = false; await loop; } };
+  return repeat(async () => {
+    await sampleQueueDepths(local, clients.sqs, metrics);
+    await watcher.tick();
+    metrics.prune(Date.now() - 60 * 60 * 1000);
+  }, ALARM_TICK_MS, onError);
 }
 
 /** AWS/SQS ApproximateNumberOfMessagesVisible, which CloudWatch samples from every queue. */

@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalFunction } from './lambda-runtime';
+import { repeat, sleep, type Poller } from './poller';
 import type { EventSourceMapping, LocalRegion, QueuedDelivery } from './provision';
 
 /**
@@ -14,39 +15,22 @@ import type { EventSourceMapping, LocalRegion, QueuedDelivery } from './provisio
 
 const RETRY_DELAYS_MS = [1_000, 2_000];
 
-export interface Poller {
-  stop(): Promise<void>;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Long-polls one queue until stopped, handing each batch to `handle`, which returns what to delete. */
 function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: (messages: Message[]) => Promise<Message[]>, onError: (error: unknown) => void): Poller {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: batchSize,
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }));
-        if (Messages.length === 0) continue;
-        const done = await handle(Messages);
-        if (done.length > 0) {
-          await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
-        }
-      } catch (error) {
-        if (running) onError(error);
-        await sleep(500);
-      }
+  return repeat(async () => {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: batchSize,
+      WaitTimeSeconds: 1,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }));
+    if (Messages.length === 0) return;
+    const done = await handle(Messages);
+    if (done.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
     }
-  })();
-  return { stop: async () => { running = false; await loop; } };
+  }, 0, onError);
 }
 
 /** Lambda's asynchronous invocation: retries, then the function's dead-letter queue. */

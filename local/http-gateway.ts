@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { JwtAuthorizer } from './jwt-authorizer';
 import type { LocalFunction } from './lambda-runtime';
 import type { MetricStore } from './metric-store';
 import { TokenBucket } from './throttle';
+import { closeServer, listenLocally } from './local-server';
 
 /**
  * One API Gateway HTTP API, locally: the template's routes, integrations (Lambda proxy, payload
@@ -92,18 +92,13 @@ export class LocalHttpApi {
         if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
-    });
+    this.baseUrl = await listenLocally(server, port);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+    await closeServer(this.server);
     await new Promise((resolve) => (this.accessLog ? this.accessLog.end(resolve) : resolve(undefined)));
   }
 

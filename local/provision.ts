@@ -1,5 +1,5 @@
 import { PutMetricAlarmCommand, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
-import { AdminCreateUserCommand, AdminSetUserPasswordCommand, CreateUserPoolClientCommand, CreateUserPoolCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateUserPoolClientCommand, CreateUserPoolCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
@@ -603,17 +603,6 @@ export class RegionProvisioner {
     });
     return { ref: name, attributes: { Arn: arn('firehose', this.options.region, `deliverystream/${name}`) } };
   }
-}
-
-/** Creates (or resets the password of) a user in a local pool, as `npm run users -- add` does deployed. */
-export async function seedUser(cognito: CognitoIdentityProviderClient, userPoolId: string, email: string, password: string): Promise<void> {
-  await cognito.send(new AdminCreateUserCommand({
-    UserPoolId: userPoolId,
-    Username: email,
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
-    MessageAction: 'SUPPRESS',
-  }));
-  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: email, Password: password, Permanent: true }));
 }
 
 export function ensureDirectory(dir: string): string {

@@ -2,7 +2,8 @@ import {
   DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { invokeAsync, startDeliveries, type Poller } from '../../local/event-delivery';
+import { invokeAsync, startDeliveries } from '../../local/event-delivery';
+import type { Poller } from '../../local/poller';
 import type { InvokeResult, LocalFunction } from '../../local/lambda-runtime';
 import type { EventSourceMapping, LocalRegion, QueuedDelivery } from '../../local/provision';
 
