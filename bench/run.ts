@@ -9,10 +9,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { firstInvokeBenchmark } from './first-invoke';
 import { handlersBenchmark } from './handlers';
+import { iamProxyBenchmark } from './iam-proxy';
 import { synthBenchmark } from './synth';
 import type { Benchmark } from './timing';
 
-const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, firstInvokeBenchmark, synthBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, firstInvokeBenchmark, iamProxyBenchmark, synthBenchmark];
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');

@@ -1,19 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findBrowser } from './find-browser';
 import { targetFromEnv, testUsers } from './target';
 
 /**
- * The page in a real browser (SPEC E2, partly): Chromium opens the region's site, signs in, sees
- * the greeting and picture, clicks until the count moves — through the error image and Retry when
- * a deliberate failure comes up. Screenshots go to reports/screenshots/. Runs where SITE_URL is set
- * and Chromium is installed (`apt-get install -y chromium`; CHROMIUM_PATH overrides the path).
+ * The page in a real browser (SPEC E2, partly): Chromium or Chrome opens the region's site, signs
+ * in, sees the greeting and picture, clicks until the count moves — through the error image and
+ * Retry when a deliberate failure comes up. Screenshots go to reports/screenshots/. The browser is
+ * found by integ/find-browser.ts (CHROME_PATH, /usr/bin/chromium, chromium, google-chrome,
+ * google-chrome-stable); without one, or without SITE_URL, the test fails and says what is
+ * missing. E2E_BROWSER=off skips it on purpose, with a notice.
  */
 const target = targetFromEnv();
 const siteUrl = process.env.SITE_URL;
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const runs = Boolean(siteUrl) && existsSync(executablePath);
+const browserChoice = findBrowser();
+if (browserChoice.kind === 'off') console.warn(browserChoice.notice);
 const screenshots = path.resolve(__dirname, '..', 'reports', 'screenshots');
 
 const email = `browser-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
@@ -27,11 +30,13 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshots, `${target.region}-${name}.png`), fullPage: true });
 }
 
-(runs ? describe : describe.skip)(`RegionalApp page in a browser, ${target.region}`, () => {
+(browserChoice.kind === 'off' ? describe.skip : describe)(`RegionalApp page in a browser, ${target.region}`, () => {
   beforeAll(async () => {
+    if (browserChoice.kind !== 'found') throw new Error(browserChoice.kind === 'missing' ? browserChoice.message : browserChoice.notice);
+    if (!siteUrl) throw new Error('SITE_URL is not set: point it at the region\'s site (the pipeline sets it from the Site stack\'s output), or set E2E_BROWSER=off to skip the browser test on purpose.');
     await users.add(email, password);
     userAdded = true;
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({ executablePath: browserChoice.executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
 
   afterAll(async () => {

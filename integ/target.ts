@@ -13,20 +13,27 @@ export interface Target {
   readonly apiUrl: string;
   readonly region: string;
   readonly names: NameScope;
-  readonly parameters: { readonly tableName: string };
+  readonly parameters: { readonly tableName: string; readonly apiId: string };
   readonly failedLoginsAlarm: string;
+  /** The alarm that exists for the check alone: SetAlarmState on it proves the Slack path. */
+  readonly alarmPathCheckAlarm: string;
   /** Failed logins within five minutes that raise the alarm (cdk.json's alarms). */
   readonly failedLoginsThreshold: number;
   readonly clickDlq: string;
-  /** How long the alarm may take to reach Slack: minutes deployed (metric delay), seconds locally. */
+  /** How long the failed-logins alarm may take to reach Slack: minutes deployed (metric delay), seconds locally. */
   readonly alarmTimeoutMs: number;
+  /** How long the check alarm's SetAlarmState may take to be recorded by the notifier (no metric delay). */
+  readonly checkAlarmTimeoutMs: number;
   /** The other region, when the run covers both (PEER_API_URL, PEER_REGION): cross-region counting. */
-  readonly peer?: { readonly apiUrl: string; readonly region: string };
+  readonly peer?: { readonly apiUrl: string; readonly region: string; readonly credentials?: PeerCredentials };
   /**
-   * Real users may click while the suite runs (E2E_SHARED_TRAFFIC=true, set by the pipeline's
-   * check): counters are then checked to grow by at least the suite's clicks, not exactly.
+   * A production region, shared with real users (E2E_PRODUCTION=true, set by the pipeline's check).
+   * The suite then proves each path without disturbing it: counters are checked to grow by at least
+   * the suite's clicks (real users click too), the test user fails at most one login, the Slack path
+   * is proved through the check alarm (not the real failed-logins alarm), and the login throttle by
+   * the deployed stage's settings (not by a burst that would drain real users' logins).
    */
-  readonly sharedTraffic: boolean;
+  readonly production: boolean;
   /** The local Slack stand-in's messages for this region (SLACK_MESSAGES_URL); local runs only. */
   readonly slackMessagesUrl?: string;
 }
@@ -46,24 +53,45 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
     names,
     parameters: {
       tableName: parameterPath(names, PARAMETER_KEYS.tableName),
+      apiId: parameterPath(names, PARAMETER_KEYS.apiId),
     },
     failedLoginsAlarm: alarmNames(names).failedLogins,
+    alarmPathCheckAlarm: alarmNames(names).alarmPathCheck,
     failedLoginsThreshold: config.alarms.failedLoginsPerFiveMinutes,
     clickDlq: queueNames(names).clickDlq,
     alarmTimeoutMs: Number(env.ALARM_TIMEOUT_SECONDS ?? 480) * 1000,
-    peer: env.PEER_API_URL && env.PEER_REGION ? { apiUrl: env.PEER_API_URL.replace(/\/$/, ''), region: env.PEER_REGION } : undefined,
-    sharedTraffic: env.E2E_SHARED_TRAFFIC === 'true',
+    checkAlarmTimeoutMs: Number(env.CHECK_ALARM_TIMEOUT_SECONDS ?? 120) * 1000,
+    peer: env.PEER_API_URL && env.PEER_REGION ? { apiUrl: env.PEER_API_URL.replace(/\/$/, ''), region: env.PEER_REGION, credentials: peerCredentials(env) } : undefined,
+    production: env.E2E_PRODUCTION === 'true',
     slackMessagesUrl: env.SLACK_MESSAGES_URL,
   };
 }
 
+/**
+ * The peer region's own check-role credentials (PEER_AWS_*; local runs): each region's check role
+ * may manage users in its own region only, as in the pipeline.
+ */
+export interface PeerCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+function peerCredentials(env: NodeJS.ProcessEnv): PeerCredentials | undefined {
+  if (!env.PEER_AWS_ACCESS_KEY_ID || !env.PEER_AWS_SECRET_ACCESS_KEY) return undefined;
+  return { accessKeyId: env.PEER_AWS_ACCESS_KEY_ID, secretAccessKey: env.PEER_AWS_SECRET_ACCESS_KEY, sessionToken: env.PEER_AWS_SESSION_TOKEN };
+}
+
 /** Throwaway users, added and removed in a region of the target's stage the way `npm run users` does. */
 export function testUsers(target: Target) {
-  const access = (region: string) => ({
-    config: { project: target.names.project, stageName: target.names.stageName, appRegions: [region] },
-    cognitoFor: () => new CognitoIdentityProviderClient({ region }),
-    ssmFor: () => new SSMClient({ region }),
-  });
+  const access = (region: string) => {
+    const credentials = region === target.peer?.region ? target.peer.credentials : undefined;
+    return {
+      config: { project: target.names.project, stageName: target.names.stageName, appRegions: [region] },
+      cognitoFor: () => new CognitoIdentityProviderClient({ region, credentials }),
+      ssmFor: () => new SSMClient({ region, credentials }),
+    };
+  };
   return {
     add: (email: string, password: string, region = target.region) => addUser(access(region), region, email, password),
     remove: (email: string, region = target.region) => removeUser(access(region), region, email),

@@ -1,3 +1,4 @@
+import { ApiGatewayV2Client, GetStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -6,15 +7,21 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
 import { keys } from '../lambda/shared/table';
+import { alarmPathVerdict, throttleMismatches, type DeliveryRecord } from './release-check';
 import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
 
 /**
  * The user journey against one region (E1, P6) — a deployed region (the pipeline's post-deploy
- * step) or a local one (`npm run test:e2e`), unchanged: a user is created, wrong passwords are
- * refused and logged, the user logs in, is greeted from this region, clicks through deliberate
- * failures (retrying with the same idempotency key), and the table's counter equals the clicks that
- * succeeded — across both regions' shards when the run covers both; a replayed event counts once;
- * failed logins raise the alarm and the notifier delivers it to Slack. Nothing here is mocked.
+ * step) or a local one (`npm run test:e2e`): a user is created, a wrong password and an unknown
+ * user are refused and logged, the user logs in, is greeted from this region, clicks through
+ * deliberate failures (retrying with the same idempotency key), and the table's counter equals the
+ * clicks that succeeded — across both regions' shards when the run covers both; a replayed event
+ * counts once; the check alarm's ALARM reaches Slack through the notifier. Nothing here is mocked.
+ *
+ * Against production (target.production) the suite leaves real users and the on-call channel
+ * alone: no burst against /login (the deployed stage's throttles are compared with lib/limits.ts
+ * instead), no failed logins beyond the one wrong password, and the real failed-logins alarm is
+ * not touched. Locally it also raises that alarm with real failed logins and bursts the throttle.
  */
 const target = targetFromEnv();
 const clientConfig = { region: target.region };
@@ -23,6 +30,10 @@ const users = testUsers(target);
 const db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
 const cloudwatch = new CloudWatchClient(clientConfig);
 const sqs = new SQSClient(clientConfig);
+const apiGateway = new ApiGatewayV2Client(clientConfig);
+/** Tests that would disturb production run locally only; production has its own, quieter proof. */
+const localOnly = target.production ? test.skip : test;
+const productionOnly = target.production ? test : test.skip;
 
 const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
 const password = `E2e-${randomBytes(12).toString('base64url')}!9a`;
@@ -60,6 +71,32 @@ async function tableViews(): Promise<number> {
   return Items.reduce((sum, item) => sum + Number(item.count ?? 0), 0);
 }
 
+/** The notifier's delivery records of one alarm since `since` (ISO time), oldest first. */
+async function deliveries(alarmName: string, since: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await db.send(new QueryCommand({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk >= :since',
+    ExpressionAttributeValues: { ':pk': `DELIVERY#${alarmName}`, ':since': since },
+    ConsistentRead: true,
+  }));
+  return Items;
+}
+
+/** The first delivery record of `state`, or undefined when none came within the timeout. */
+async function deliveryWithin(alarmName: string, since: string, state: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await deliveries(alarmName, since)).find((item) => item.state === state);
+    if (found || Date.now() > deadline) return found;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+async function slackMessages(): Promise<string> {
+  const messages = await (await fetch(target.slackMessagesUrl!)).json() as { payload: unknown }[];
+  return JSON.stringify(messages.map((message) => message.payload));
+}
+
 async function isCounted(idempotencyKey: string): Promise<boolean> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.countedClick(idempotencyKey), ConsistentRead: true }));
   return Item !== undefined;
@@ -91,13 +128,13 @@ async function clickUntil(wanted: number, token: string, apiUrl: string, onCount
 
 /**
  * Checks the table's total once it reached `expected`: exactly that — more would be a double
- * count — or, where real users click too (target.sharedTraffic), at least that.
+ * count — or, where real users click too (target.production), at least that.
  */
 async function expectSettledViews(expected: number): Promise<void> {
   await eventually(`the counter to reach ${expected}`, async () => ((await tableViews()) >= expected ? true : undefined));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const views = await tableViews();
-  if (target.sharedTraffic) expect(views).toBeGreaterThanOrEqual(expected);
+  if (target.production) expect(views).toBeGreaterThanOrEqual(expected);
   else expect(views).toBe(expected);
 }
 
@@ -200,29 +237,52 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
     }
   }, 120_000);
 
-  test('failed logins raise the alarm, and the notifier delivers it to Slack', async () => {
+  localOnly('failed logins raise the failed-logins alarm, and the notifier delivers it to Slack (local runs: production keeps its real alarm)', async () => {
     const since = new Date().toISOString();
-    // From OK, so that the failed logins below make a fresh transition to ALARM.
-    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: target.failedLoginsAlarm, StateValue: 'OK', StateReason: `e2e run ${since}` }));
+    // `npm run test:e2e` starts a fresh environment, so the alarm is OK here and the failed logins
+    // below make a fresh transition to ALARM — without SetAlarmState, which only the check alarm allows.
     for (let attempt = 0; attempt < target.failedLoginsThreshold; attempt++) {
       expect((await login(target.apiUrl, email, `wrong-${attempt}-${password}`)).status).toBe(401);
     }
-    const delivery = await eventually('the notifier to record a Slack delivery of the alarm', async () => {
-      const { Items = [] } = await db.send(new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk >= :since',
-        ExpressionAttributeValues: { ':pk': `DELIVERY#${target.failedLoginsAlarm}`, ':since': since },
-      }));
-      return Items.find((item) => item.state === 'ALARM');
-    }, target.alarmTimeoutMs, 2_000);
+    const delivery = await eventually('the notifier to record a Slack delivery of the alarm', async () => (
+      (await deliveries(target.failedLoginsAlarm, since)).find((item) => item.state === 'ALARM')
+    ), target.alarmTimeoutMs, 2_000);
     expect(delivery.outcome).toBe('delivered');
-    if (target.slackMessagesUrl) {
-      const messages = await (await fetch(target.slackMessagesUrl)).json() as { payload: unknown }[];
-      expect(JSON.stringify(messages.map((message) => message.payload))).toContain(target.failedLoginsAlarm);
-    }
+    if (target.slackMessagesUrl) expect(await slackMessages()).toContain(target.failedLoginsAlarm);
   }, 600_000);
 
-  test('bursts beyond the login throttle are answered 429', async () => {
+  test('the check alarm\'s ALARM goes CloudWatch → SNS → notifier → Slack as one informational line', async () => {
+    const alarm = target.alarmPathCheckAlarm;
+    const since = new Date().toISOString();
+    const reason = `release check ${since}`;
+    // From OK (a no-op when it is OK, as it always is between checks), so that ALARM is a transition.
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'OK', StateReason: reason }));
+    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: reason }));
+    const record = await deliveryWithin(alarm, since, 'ALARM', target.checkAlarmTimeoutMs) as DeliveryRecord | undefined;
+    const verdict = alarmPathVerdict(record, alarm, target.checkAlarmTimeoutMs / 1000);
+    if (verdict.result === 'fail') throw new Error(`alarm path in ${target.region}: ${verdict.message}`);
+    if (verdict.result === 'warn') console.warn(`WARNING, alarm path in ${target.region}: ${verdict.message}`);
+
+    if (target.slackMessagesUrl) {
+      // Locally the Slack stand-in always answers: the line must have been posted, and CloudWatch's
+      // return to OK (the evaluator's next round) recorded but not posted.
+      expect(record?.outcome).toBe('delivered');
+      expect(await slackMessages()).toContain(`release check: alarm path works in ${target.region}, no action needed`);
+      const ok = await deliveryWithin(alarm, since, 'OK', 30_000);
+      expect(ok?.outcome).toBe('not posted');
+      expect(await slackMessages()).not.toContain(alarm);
+    }
+  }, 300_000);
+
+  productionOnly('the deployed stage throttles each route as lib/limits.ts says (production is not burst)', async () => {
+    const { RouteSettings, DefaultRouteSettings } = await apiGateway.send(new GetStageCommand({
+      ApiId: await parameter(target.parameters.apiId),
+      StageName: '$default',
+    }));
+    expect(throttleMismatches({ RouteSettings, DefaultRouteSettings })).toEqual([]);
+  });
+
+  localOnly('bursts beyond the login throttle are answered 429 (local runs: a burst would drain real users\' logins)', async () => {
     const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${target.apiUrl}/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json', signal: AbortSignal.timeout(10_000),
     })));

@@ -4,12 +4,14 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
-import { requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/http';
 
 const logger = new Logger();
 const metrics = new Metrics();
 const db = documentClient();
 const tableName = requireEnv('TABLE_NAME');
+/** The shard a replay adds to: always this region's, like the counter's (A2). */
+const shardRegion = currentRegion();
 
 export type ReplayOutcome = CountResult | 'failed';
 
@@ -40,6 +42,10 @@ export function clickFromMessageBody(body: string): ClickDetail {
  * idempotent path as the counter, so a click that was in fact counted before is a success. Records
  * that fail are reported as batch item failures: they return to the queue, and after the queue's
  * maxReceiveCount they move on to the alarmed "unprocessable" queue.
+ *
+ * A replay counts into this region's shard, whatever region the event names: a click from region A
+ * replayed here must not write A's shard, which A itself increments, or global tables'
+ * last-writer-wins could lose one of the two writes.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   try {
@@ -67,8 +73,8 @@ async function replay(record: SQSRecord): Promise<ReplayOutcome> {
     return 'failed';
   }
   try {
-    const result = await countClick(db, tableName, click);
-    logger.info(`replayed click ${result}`, { ...context, outcome: result, page: click.page, region: click.region, idempotencyKey: click.idempotencyKey });
+    const result = await countClick(db, tableName, { ...click, region: shardRegion });
+    logger.info(`replayed click ${result}`, { ...context, outcome: result, page: click.page, clickRegion: click.region, shardRegion, idempotencyKey: click.idempotencyKey });
     return result;
   } catch (error) {
     logger.error('replay failed: the message returns to the queue to be retried', { ...context, error: error as Error });

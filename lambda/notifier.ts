@@ -11,8 +11,12 @@ import { expiresAfterDays, keys } from './shared/table';
 /**
  * The Slack alarm notifier (A13): the region's alarm topic → this function → the Slack incoming
  * webhook whose URL is the SecretString of WEBHOOK_SECRET_ARN. Every delivery, delivered or not, is
- * recorded in TABLE_NAME (`keys.delivery`), which is how the post-deploy check and the local
- * environment prove the alarm path.
+ * recorded in TABLE_NAME (`keys.delivery`) with its outcome and, for a failure, its kind
+ * (`failureKind`), which is how the post-deploy check and the local environment prove the alarm path.
+ *
+ * The release check's alarm (CHECK_ALARM_NAME, `alarmNames().alarmPathCheck`) is set to ALARM by
+ * every release's post-deploy check: its ALARM is posted as one short informational line, and its
+ * return to OK is recorded but not posted, so a release adds one calm line to the channel.
  *
  * The webhook URL is a credential: whoever has it can post to the channel. It is never logged, never
  * recorded and never put in an error message — failures are described by status code or error name.
@@ -122,6 +126,11 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/** The release check's ALARM: one line that says it is a check and that nobody needs to act. */
+export function formatReleaseCheck(alarm: AlarmChange): SlackMessage {
+  return { text: `:white_check_mark: release check: alarm path works in ${alarm.region}, no action needed` };
+}
+
 /** ":rotating_light: ALARM — <name> (<region>)", then the reason and when it changed. */
 export function formatAlarm(alarm: AlarmChange): SlackMessage {
   const headline = `${STATE_EMOJI[alarm.state]} ${alarm.state} — ${escape(alarm.name)} (${alarm.region})`;
@@ -210,6 +219,22 @@ export interface DeliveryResult {
   readonly reason?: string;
 }
 
+/**
+ * Why a delivery failed, as the post-deploy check needs to know it:
+ * - `misconfigured`: the webhook secret is unusable (not an https URL, or a host that does not exist);
+ * - `rejected`: the webhook answered and refused (4xx other than 429, or a redirect) — Slack's
+ *   invalid_payload, invalid_token, no_service, channel_not_found, channel_is_archived…: ours to fix;
+ * - `unavailable`: no answer, a timeout, 429 or 5xx after the retries — Slack is having trouble.
+ */
+export type FailureKind = 'misconfigured' | 'rejected' | 'unavailable';
+
+export function failureKind(result: DeliveryResult): FailureKind | undefined {
+  if (result.outcome === 'delivered') return undefined;
+  if (result.reason === 'ConfigurationError' || /\/ENOTFOUND$/.test(result.reason ?? '')) return 'misconfigured';
+  if (result.httpStatus !== undefined && result.httpStatus !== 429 && result.httpStatus < 500) return 'rejected';
+  return 'unavailable';
+}
+
 const defaultDependencies: DeliveryDependencies = {
   // Looked up per call, so the runtime's fetch is used as it is at that moment.
   fetch: (input, init) => globalThis.fetch(input, init),
@@ -288,6 +313,9 @@ export function describeError(error: unknown): string {
 // The handler
 // ---------------------------------------------------------------------------------------------
 
+/** What a delivery record says happened: posted, failed, or — the release check's OK — not posted on purpose. */
+export type RecordedOutcome = DeliveryResult['outcome'] | 'not posted';
+
 export interface NotifierDependencies extends DeliveryDependencies {
   /** The clock for record times and the secret cache. */
   readonly now: () => Date;
@@ -309,12 +337,23 @@ export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (
     return url;
   }
 
-  async function notify(message: SNSMessage, tableName: string, region: string): Promise<DeliveryResult & { readonly name: string }> {
+  async function notify(message: SNSMessage, tableName: string, region: string): Promise<{ readonly name: string; readonly outcome: RecordedOutcome; readonly attempts: number; readonly reason?: string }> {
     const now = dependencies.now();
     const alarm = parseAlarmChange(message.Message, region);
     const name = alarm?.name ?? NOTICE_NAME;
     if (!alarm) logger.info('SNS message is not an alarm state change; delivering it as a notice', { messageId: message.MessageId });
-    const payload = alarm ? formatAlarm(alarm) : formatNotice(message.Message, message.Subject ?? undefined);
+    const releaseCheck = alarm !== undefined && alarm.name === process.env.CHECK_ALARM_NAME;
+
+    if (releaseCheck && alarm.state !== 'ALARM') {
+      // The check alarm going back to OK by itself: recorded, so the path stays visible, not posted.
+      await db.send(new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.delivery(name, now), outcome: 'not posted', attempts: 0, state: alarm.state, region: alarm.region, expiresAt: expiresAfterDays(now, DELIVERY_RECORD_DAYS) },
+      }));
+      logger.info('Release check alarm state recorded; not posted', { alarmName: name, state: alarm.state });
+      return { name, outcome: 'not posted', attempts: 0 };
+    }
+    const payload = releaseCheck ? formatReleaseCheck(alarm) : alarm ? formatAlarm(alarm) : formatNotice(message.Message, message.Subject ?? undefined);
 
     let result: DeliveryResult;
     try {
@@ -333,13 +372,14 @@ export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (
         attempts: result.attempts,
         httpStatus: result.httpStatus,
         failureReason: result.reason,
+        failureKind: failureKind(result),
         state: alarm?.state,
         region: alarm?.region ?? region,
         expiresAt: expiresAfterDays(now, DELIVERY_RECORD_DAYS),
       },
     }));
     metrics.addMetric(result.outcome === 'delivered' ? 'SlackDeliveries' : 'SlackDeliveryFailures', MetricUnit.Count, 1);
-    const summary = { alarmName: name, state: alarm?.state, outcome: result.outcome, attempts: result.attempts, httpStatus: result.httpStatus, reason: result.reason };
+    const summary = { alarmName: name, state: alarm?.state, outcome: result.outcome, attempts: result.attempts, httpStatus: result.httpStatus, reason: result.reason, failureKind: failureKind(result) };
     if (result.outcome === 'delivered') logger.info('Slack delivery recorded', summary);
     else logger.error('Slack delivery failed and was recorded', summary);
     return { ...result, name };

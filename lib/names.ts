@@ -61,14 +61,35 @@ export const IMAGE_KEYS = {
   clicked: 'images/clicked.svg',
 } as const;
 
-/** The alarms of one region (A12); the post-deploy check drives `failedLogins` to prove the Slack path. */
+/**
+ * The alarms of one region (A12). `alarmPathCheck` watches nothing: the post-deploy check sets it to
+ * ALARM to prove CloudWatch → SNS → notifier → Slack without touching the real alarms; locally the
+ * suite also drives `failedLogins` with real failed logins.
+ */
 export function alarmNames(scope: NameScope) {
   return {
     failedLogins: resourceName(scope, 'failed-logins'),
     errorRate: resourceName(scope, 'error-rate'),
     clickDlqNotEmpty: resourceName(scope, 'click-dlq-not-empty'),
     unprocessableClicks: resourceName(scope, 'unprocessable-clicks'),
+    alarmPathCheck: resourceName(scope, 'alarm-path-check'),
   };
+}
+
+/**
+ * One function's error-rate alarm. `alarmNames(scope).errorRate` is the composite alarm that joins
+ * them (a metric-math alarm may read at most 10 metrics, and every function brings two).
+ */
+export function functionErrorRateAlarmName(scope: NameScope, handler: string): string {
+  return resourceName(scope, `error-rate-${handler}`);
+}
+
+/**
+ * What every alarm name of a stage starts with (they are all `resourceName`s): the alarm topic's and
+ * its key's policies admit `arn:…:cloudwatch:<region>:<account>:alarm:<prefix>*`.
+ */
+export function alarmNamePrefix(scope: Omit<NameScope, 'region'>): string {
+  return `${scope.project}-${scope.stageName}-`;
 }
 
 /** Queues of one region (A9, A10, A19); alarms and the post-deploy check find them by these names. */

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodePipeline, CodePipelineSource, ManualApprovalStep, type Step } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
@@ -96,6 +97,7 @@ export class PipelineStack extends Stack {
         pushFilter: [{ branchesIncludes: [config.branch] }],
       },
     });
+    allowCodeConnectionsPrefix(built, config.connectionArn);
     rollBackOnFailure(built, config.rollout === 'wave' ? [APP_WAVE_NAME] : config.appRegions.map(appStageId));
     this.notifyToSlack(built, config);
   }
@@ -122,6 +124,26 @@ export class PipelineStack extends Stack {
 function cdkCliVersion(): string {
   const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8'));
   return manifest.devDependencies['aws-cdk'];
+}
+
+/**
+ * CodePipelineSource.connection grants the source action's role `codestar-connections:UseConnection`
+ * only. Connections created since the CodeConnections rename (`aws codeconnections
+ * create-connection`, and the console since July 2024) have `arn:…:codeconnections:…` ARNs, and IAM
+ * needs the action's service prefix to match the resource's: grant `codeconnections:UseConnection`
+ * on the same connection too, so either kind of ARN works.
+ */
+function allowCodeConnectionsPrefix(pipeline: codepipeline.Pipeline, connectionArn: string): void {
+  const [sourceStage] = pipeline.stages;
+  const [sourceAction] = sourceStage.actions;
+  // The pipeline creates the action's role as <stage>/<action>/CodePipelineActionRole.
+  const role = pipeline.node.tryFindChild(sourceStage.stageName)?.node
+    .tryFindChild(sourceAction.actionProperties.actionName)?.node
+    .tryFindChild('CodePipelineActionRole');
+  if (!(role instanceof iam.Role)) {
+    throw new Error(`Cannot find the role of source action ${sourceStage.stageName}/${sourceAction.actionProperties.actionName} to grant codeconnections:UseConnection (has aws-cdk-lib changed where it creates action roles?)`);
+  }
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeconnections:UseConnection'], resources: [connectionArn] }));
 }
 
 /**

@@ -7,7 +7,9 @@ import type { MetricKey, MetricStore } from './metric-store';
  * evaluates them, so this module does what CloudWatch would: it reads the datapoints the local
  * runtime recorded in a MetricStore, decides each alarm's state, writes changes back to the
  * emulator with SetAlarmState, and hands every transition on (the local environment publishes it
- * to the alarm's actions, which is how the Slack notifier path is exercised locally).
+ * to the alarm's actions, which is how the Slack notifier path is exercised locally). Composite
+ * alarms, which moto cannot store at all (it has no PutCompositeAlarm), are kept and evaluated here
+ * from their children's states.
  */
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -281,15 +283,216 @@ function plural(count: number, noun: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Composite alarms: the AlarmRule over other alarms' states
+// ---------------------------------------------------------------------------------------------
+
+/** The Properties of an AWS::CloudWatch::CompositeAlarm from a synthesized template, intrinsics resolved. */
+export interface CompositeAlarmDefinition {
+  readonly AlarmName: string;
+  readonly AlarmDescription?: string;
+  readonly AlarmRule: string;
+  readonly ActionsEnabled?: boolean;
+  readonly AlarmActions?: readonly string[];
+  readonly OKActions?: readonly string[];
+  readonly InsufficientDataActions?: readonly string[];
+}
+
+/** A region's alarms as the templates declare them: metric alarms and composite alarms. */
+export type AnyAlarmDefinition = AlarmDefinition | CompositeAlarmDefinition;
+
+export function isCompositeAlarm(alarm: AnyAlarmDefinition): alarm is CompositeAlarmDefinition {
+  return typeof (alarm as Partial<CompositeAlarmDefinition>).AlarmRule === 'string';
+}
+
+type RuleNode =
+  | { readonly kind: 'constant'; readonly value: boolean }
+  | { readonly kind: 'state'; readonly state: AlarmState; readonly alarm: string }
+  | { readonly kind: 'not'; readonly operand: RuleNode }
+  | { readonly kind: 'and' | 'or'; readonly left: RuleNode; readonly right: RuleNode };
+
+/** A parsed AlarmRule: parse once, evaluate every round. */
+export interface CompiledAlarmRule {
+  readonly rule: string;
+  /** The names of the alarms the rule reads (an ARN stands for the name after `:alarm:`), each once, in order. */
+  readonly alarms: readonly string[];
+  /** The rule's truth for the children's states; `stateOf` is asked only for names in `alarms`. */
+  evaluate(stateOf: (alarmName: string) => AlarmState): boolean;
+}
+
+const STATE_FUNCTIONS: readonly AlarmState[] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
+
+/**
+ * Parses a composite alarm's AlarmRule as CloudWatch documents it: ALARM(x), OK(x) and
+ * INSUFFICIENT_DATA(x), each TRUE when alarm x is in that state; TRUE and FALSE; NOT, AND and OR
+ * (binding in that order: NOT tightest, OR loosest); parentheses. x is an alarm name or ARN, in
+ * double quotes or not (unquoted, it runs to the closing parenthesis). Keywords are read in any
+ * case. Throws an Error naming the rule, the position and the problem.
+ */
+export function compileAlarmRule(rule: string): CompiledAlarmRule {
+  const root = new AlarmRuleParser(rule).parse();
+  const alarms: string[] = [];
+  const collect = (node: RuleNode): void => {
+    if (node.kind === 'state') {
+      if (!alarms.includes(node.alarm)) alarms.push(node.alarm);
+    } else if (node.kind === 'not') {
+      collect(node.operand);
+    } else if (node.kind === 'and' || node.kind === 'or') {
+      collect(node.left);
+      collect(node.right);
+    }
+  };
+  collect(root);
+  const evaluate = (node: RuleNode, stateOf: (alarmName: string) => AlarmState): boolean => {
+    switch (node.kind) {
+      case 'constant': return node.value;
+      case 'state': return stateOf(node.alarm) === node.state;
+      case 'not': return !evaluate(node.operand, stateOf);
+      case 'and': return evaluate(node.left, stateOf) && evaluate(node.right, stateOf);
+      case 'or': return evaluate(node.left, stateOf) || evaluate(node.right, stateOf);
+    }
+  };
+  return { rule, alarms, evaluate: (stateOf) => evaluate(root, stateOf) };
+}
+
+/** The rule's truth for `states` (alarm name → state); throws for a rule it cannot parse or an alarm it has no state for. */
+export function evaluateAlarmRule(rule: string, states: Readonly<Record<string, AlarmState>>): boolean {
+  const compiled = compileAlarmRule(rule);
+  const unknown = compiled.alarms.filter((name) => states[name] === undefined);
+  if (unknown.length > 0) throw new Error(`AlarmRule "${rule}" refers to alarm(s) with no state: ${unknown.join(', ')}`);
+  return compiled.evaluate((name) => states[name]);
+}
+
+/** The alarm name a rule's reference stands for: an ARN's `…:alarm:<name>`, or the name itself. */
+function referencedAlarmName(reference: string): string {
+  const marker = reference.indexOf(':alarm:');
+  return reference.startsWith('arn:') && marker >= 0 ? reference.slice(marker + ':alarm:'.length) : reference;
+}
+
+class AlarmRuleParser {
+  private position = 0;
+
+  constructor(private readonly rule: string) {}
+
+  parse(): RuleNode {
+    const node = this.or();
+    this.skipSpace();
+    if (this.position < this.rule.length) throw this.fail(`unexpected "${this.rule.slice(this.position, this.position + 20)}"`);
+    return node;
+  }
+
+  private or(): RuleNode {
+    let node = this.and();
+    while (this.keyword('OR')) node = { kind: 'or', left: node, right: this.and() };
+    return node;
+  }
+
+  private and(): RuleNode {
+    let node = this.not();
+    while (this.keyword('AND')) node = { kind: 'and', left: node, right: this.not() };
+    return node;
+  }
+
+  private not(): RuleNode {
+    return this.keyword('NOT') ? { kind: 'not', operand: this.not() } : this.primary();
+  }
+
+  private primary(): RuleNode {
+    this.skipSpace();
+    if (this.symbol('(')) {
+      const node = this.or();
+      if (!this.symbol(')')) throw this.fail('expected ")"');
+      return node;
+    }
+    if (this.keyword('TRUE')) return { kind: 'constant', value: true };
+    if (this.keyword('FALSE')) return { kind: 'constant', value: false };
+    const state = STATE_FUNCTIONS.find((name) => this.keyword(name, '('));
+    if (!state) throw this.fail(this.position < this.rule.length ? `expected ALARM(…), OK(…), INSUFFICIENT_DATA(…), TRUE, FALSE, NOT or "(" but found "${this.rule.slice(this.position, this.position + 20)}"` : 'unexpected end of rule');
+    this.symbol('(');
+    const alarm = referencedAlarmName(this.reference());
+    if (!this.symbol(')')) throw this.fail(`expected ")" after the alarm ${alarm}`);
+    return { kind: 'state', state, alarm };
+  }
+
+  /** The alarm between a state function's parentheses: "quoted", or everything up to the ")". */
+  private reference(): string {
+    this.skipSpace();
+    let reference: string;
+    if (this.rule[this.position] === '"') {
+      const end = this.rule.indexOf('"', this.position + 1);
+      if (end < 0) throw this.fail('unterminated quoted alarm name');
+      reference = this.rule.slice(this.position + 1, end);
+      this.position = end + 1;
+    } else {
+      const end = this.rule.indexOf(')', this.position);
+      reference = (end < 0 ? this.rule.slice(this.position) : this.rule.slice(this.position, end)).trim();
+      this.position = end < 0 ? this.rule.length : end;
+    }
+    if (reference === '') throw this.fail('empty alarm name');
+    return reference;
+  }
+
+  /** Consumes `word` (any case) when it is a whole word here, or is followed by `before` (after optional spaces). */
+  private keyword(word: string, before?: string): boolean {
+    this.skipSpace();
+    const candidate = this.rule.slice(this.position, this.position + word.length);
+    if (candidate.toUpperCase() !== word) return false;
+    const rest = this.rule.slice(this.position + word.length);
+    const matches = before === undefined ? !/^[A-Za-z0-9_]/.test(rest) : rest.trimStart().startsWith(before);
+    if (matches) this.position += word.length;
+    return matches;
+  }
+
+  private symbol(text: string): boolean {
+    this.skipSpace();
+    if (!this.rule.startsWith(text, this.position)) return false;
+    this.position += text.length;
+    return true;
+  }
+
+  private skipSpace(): void {
+    while (this.position < this.rule.length && /\s/.test(this.rule[this.position])) this.position++;
+  }
+
+  private fail(problem: string): Error {
+    return new Error(`AlarmRule "${this.rule}": ${problem} at position ${this.position}`);
+  }
+}
+
+/** A composite's reason as CloudWatch writes it: `<child ARN> transitioned to ALARM at Wednesday 01 May, 2024 12:00:10 UTC`. */
+function compositeReason(child: TriggeringChild | undefined, rule: CompiledAlarmRule, value: boolean): string {
+  if (!child) return `The alarm rule ${rule.rule} evaluated to ${value ? 'TRUE' : 'FALSE'}.`;
+  return `${child.arn} transitioned to ${child.state} at ${formatLongDate(Date.parse(child.timestamp))}`;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function formatLongDate(timestampMs: number): string {
+  const date = new Date(timestampMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${WEEKDAYS[date.getUTCDay()]} ${two(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]}, ${date.getUTCFullYear()} `
+    + `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} UTC`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The message CloudWatch publishes to an alarm's SNS actions
 // ---------------------------------------------------------------------------------------------
 
 export interface AlarmTransition {
-  readonly alarm: AlarmDefinition;
+  readonly alarm: AnyAlarmDefinition;
   readonly oldState: AlarmState;
   readonly newState: AlarmState;
   readonly reason: string;
   /** When the state changed, ISO 8601. */
+  readonly timestamp: string;
+  /** Composite alarms only: the child alarm whose change caused this one (CloudWatch's TriggeringChildren). */
+  readonly triggeringChildren?: readonly TriggeringChild[];
+}
+
+export interface TriggeringChild {
+  readonly arn: string;
+  readonly state: AlarmState;
+  /** When the child entered `state`, ISO 8601. */
   readonly timestamp: string;
 }
 
@@ -319,21 +522,55 @@ const REGION_NAMES: Readonly<Record<string, string>> = {
  */
 export function alarmSnsMessage(transition: AlarmTransition, region: string, accountId: string): string {
   const { alarm } = transition;
+  if (isCompositeAlarm(alarm)) return compositeAlarmSnsMessage({ ...transition, alarm }, region, accountId);
   return JSON.stringify({
     AlarmName: alarm.AlarmName,
     AlarmDescription: alarm.AlarmDescription ?? null,
     AWSAccountId: accountId,
     NewStateValue: transition.newState,
     NewStateReason: transition.reason,
-    StateChangeTime: transition.timestamp.replace(/Z$/, '+0000'),
+    StateChangeTime: cloudWatchTimestamp(transition.timestamp),
     Region: REGION_NAMES[region] ?? region,
-    AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarm.AlarmName}`,
+    AlarmArn: alarmArn(region, accountId, alarm.AlarmName),
     OldStateValue: transition.oldState,
     OKActions: alarm.OKActions ?? [],
     AlarmActions: alarm.AlarmActions ?? [],
     InsufficientDataActions: alarm.InsufficientDataActions ?? [],
     Trigger: trigger(alarm),
   });
+}
+
+/**
+ * A composite alarm's message, in the fields and order of CloudWatch's schema for composite alarms:
+ * no Trigger, but the AlarmRule and the TriggeringChildren.
+ */
+function compositeAlarmSnsMessage(transition: AlarmTransition & { alarm: CompositeAlarmDefinition }, region: string, accountId: string): string {
+  const { alarm } = transition;
+  return JSON.stringify({
+    AlarmName: alarm.AlarmName,
+    AlarmDescription: alarm.AlarmDescription ?? null,
+    AWSAccountId: accountId,
+    NewStateValue: transition.newState,
+    NewStateReason: transition.reason,
+    StateChangeTime: cloudWatchTimestamp(transition.timestamp),
+    Region: REGION_NAMES[region] ?? region,
+    AlarmArn: alarmArn(region, accountId, alarm.AlarmName),
+    OKActions: alarm.OKActions ?? [],
+    AlarmActions: alarm.AlarmActions ?? [],
+    InsufficientDataActions: alarm.InsufficientDataActions ?? [],
+    OldStateValue: transition.oldState,
+    AlarmRule: alarm.AlarmRule,
+    TriggeringChildren: (transition.triggeringChildren ?? []).map((child) => ({ Arn: child.arn, State: { Value: child.state, Timestamp: cloudWatchTimestamp(child.timestamp) } })),
+  });
+}
+
+function alarmArn(region: string, accountId: string, alarmName: string): string {
+  return `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarmName}`;
+}
+
+/** Times as CloudWatch writes them in messages: 2024-05-01T12:00:00.000+0000. */
+function cloudWatchTimestamp(iso: string): string {
+  return iso.replace(/Z$/, '+0000');
 }
 
 /** CloudWatch's `Trigger`: the metric (or metric-math queries) and the rule, dimensions as {value, name}. */
@@ -381,9 +618,10 @@ export interface AlarmWatcherOptions {
   /** The region the alarms are in (for messages and logs). */
   readonly region: string;
   readonly accountId: string;
-  readonly alarms: readonly AlarmDefinition[];
+  /** The region's alarms: metric alarms (in the emulator already) and composite alarms (kept here only). */
+  readonly alarms: readonly AnyAlarmDefinition[];
   readonly metrics: MetricStore;
-  /** A client pointed at moto_server, where the alarms exist already. */
+  /** A client pointed at moto_server, where the metric alarms exist already. */
   readonly cloudwatch: CloudWatchClient;
   /** Called once per state change, in order; typically publishes `alarmSnsMessage` to the alarm's actions. */
   readonly onTransition: (transition: AlarmTransition) => Promise<void>;
@@ -396,21 +634,60 @@ interface StoredState {
   readonly updatedAt?: Date;
 }
 
+interface Composite {
+  readonly alarm: CompositeAlarmDefinition;
+  readonly rule?: CompiledAlarmRule;
+  /** Why the composite cannot be evaluated locally, when it cannot. */
+  readonly problem?: string;
+}
+
+/** The composites, each after the composites its rule reads; a rule that does not parse, or a cycle, is a problem. */
+function compositesInOrder(alarms: readonly CompositeAlarmDefinition[]): Composite[] {
+  const composites = new Map(alarms.map((alarm): [string, Composite] => {
+    try {
+      return [alarm.AlarmName, { alarm, rule: compileAlarmRule(alarm.AlarmRule) }];
+    } catch (error) {
+      return [alarm.AlarmName, { alarm, problem: error instanceof Error ? error.message : String(error) }];
+    }
+  }));
+  try {
+    const order = dependencyOrder([...composites.keys()], (name) => (composites.get(name)?.rule?.alarms ?? []).filter((child) => composites.has(child)), (problem) => new Error(`Composite alarms: ${problem}`));
+    return order.map((name) => composites.get(name)!);
+  } catch (error) {
+    // CloudWatch refuses a rule cycle when the alarms are created; locally none of them is evaluated.
+    return [...composites.values()].map((composite) => ({ alarm: composite.alarm, problem: (error as Error).message }));
+  }
+}
+
 /**
- * Evaluates one region's alarms, round by round. The emulator holds each alarm's state, so a
+ * Evaluates one region's alarms, round by round. The emulator holds each metric alarm's state, so a
  * SetAlarmState by a user or a test (the way to rehearse the Slack path) is a transition too.
+ * Composite alarms live here only (moto has no PutCompositeAlarm, so SetAlarmState cannot reach
+ * them): each round, after the metric alarms, each composite's AlarmRule is evaluated over its
+ * children's states of that round — ALARM when the rule is TRUE, OK when it is FALSE — and a change
+ * is reported like a metric alarm's, naming the child that caused it. A composite starts in OK, as
+ * moto starts metric alarms (CloudWatch starts both in INSUFFICIENT_DATA and evaluates them at
+ * once), so a fresh start reports nothing while everything is fine.
  */
 export class AlarmWatcher {
-  /** The state of each alarm as of the end of the last round; absent before the first. */
+  /** The state of each metric alarm as of the end of the last round; absent before the first. */
   private readonly knownStates = new Map<string, AlarmState>();
+  /** Each composite alarm's state. */
+  private readonly compositeStates = new Map<string, AlarmState>();
+  /** When each alarm entered its current state, as far as the watcher saw: composites name the child that changed last. */
+  private readonly enteredAt = new Map<string, number>();
   /** Problems already logged, so a broken alarm is reported once, not every round. */
   private readonly loggedProblems = new Set<string>();
+  private readonly metricAlarms: readonly AlarmDefinition[];
+  private readonly composites: readonly Composite[];
   private readonly now: () => number;
 
   constructor(private readonly options: AlarmWatcherOptions) {
-    if (options.alarms.length > MAX_ALARMS) {
-      throw new Error(`AlarmWatcher for ${options.region} got ${options.alarms.length} alarms; at most ${MAX_ALARMS} are read per DescribeAlarms call. Split them over several watchers.`);
+    this.metricAlarms = options.alarms.filter((alarm): alarm is AlarmDefinition => !isCompositeAlarm(alarm));
+    if (this.metricAlarms.length > MAX_ALARMS) {
+      throw new Error(`AlarmWatcher for ${options.region} got ${this.metricAlarms.length} metric alarms; at most ${MAX_ALARMS} are read per DescribeAlarms call. Split them over several watchers.`);
     }
+    this.composites = compositesInOrder(options.alarms.filter(isCompositeAlarm));
     this.now = options.now ?? Date.now;
   }
 
@@ -420,15 +697,18 @@ export class AlarmWatcher {
    * watcher last knew). Then evaluates each alarm and, when the result differs from the stored
    * state, writes it with SetAlarmState and reports that transition. Transitions are reported one at
    * a time, in the order they happen. The first round only learns the initial states, though
-   * evaluation may still change them. An error from onTransition is logged with the alarm's name
-   * and does not stop the round; an alarm that cannot be evaluated is logged once and skipped.
+   * evaluation may still change them. Then come the composite alarms (see the class). An error from
+   * onTransition is logged with the alarm's name and does not stop the round; an alarm that cannot
+   * be evaluated is logged once and skipped, and so is a composite whose rule reads it.
    */
   async tick(): Promise<void> {
-    const { alarms, cloudwatch, metrics } = this.options;
+    const { cloudwatch, metrics } = this.options;
     const nowMs = this.now();
     const stored = await this.storedStates();
+    /** Every alarm's state as of this round, for the composites' rules. */
+    const states = new Map<string, AlarmState>();
 
-    for (const alarm of alarms) {
+    for (const alarm of this.metricAlarms) {
       const name = alarm.AlarmName;
       const current = stored.get(name);
       if (!current) {
@@ -437,6 +717,8 @@ export class AlarmWatcher {
       }
       const known = this.knownStates.get(name);
       this.knownStates.set(name, current.state);
+      states.set(name, current.state);
+      if (known !== current.state) this.enteredAt.set(name, current.updatedAt?.getTime() ?? nowMs);
       if (known !== undefined && known !== current.state) {
         await this.report({
           alarm,
@@ -468,13 +750,62 @@ export class AlarmWatcher {
         }),
       }));
       this.knownStates.set(name, evaluation.state);
+      states.set(name, evaluation.state);
+      this.enteredAt.set(name, nowMs);
       await this.report({ alarm, oldState: current.state, newState: evaluation.state, reason: evaluation.reason, timestamp: new Date(nowMs).toISOString() });
+    }
+
+    await this.evaluateComposites(states, nowMs);
+  }
+
+  /** Each composite in order (children first), from `states`, which it extends with its own. */
+  private async evaluateComposites(states: Map<string, AlarmState>, nowMs: number): Promise<void> {
+    for (const { alarm, rule, problem } of this.composites) {
+      const name = alarm.AlarmName;
+      if (!rule) {
+        this.logOnce(`Composite alarm ${name} cannot be evaluated locally and is skipped: ${problem}`);
+        continue;
+      }
+      const unknown = rule.alarms.filter((child) => !states.has(child));
+      if (unknown.length > 0) {
+        this.logOnce(`Composite alarm ${name} is skipped: its rule reads ${unknown.join(', ')}, with no state in ${this.options.region} (not deployed locally, or not evaluated).`);
+        continue;
+      }
+      const value = rule.evaluate((child) => states.get(child)!);
+      const newState: AlarmState = value ? 'ALARM' : 'OK';
+      const oldState = this.compositeStates.get(name) ?? 'OK';
+      this.compositeStates.set(name, newState);
+      states.set(name, newState);
+      if (newState === oldState) continue;
+
+      this.enteredAt.set(name, nowMs);
+      const trigger = this.triggeringChild(rule, states);
+      await this.report({
+        alarm,
+        oldState,
+        newState,
+        reason: compositeReason(trigger, rule, value),
+        timestamp: new Date(nowMs).toISOString(),
+        triggeringChildren: trigger ? [trigger] : [],
+      });
     }
   }
 
+  /** The child the rule reads that changed state last (the first of them in the rule, on a tie). */
+  private triggeringChild(rule: CompiledAlarmRule, states: ReadonlyMap<string, AlarmState>): TriggeringChild | undefined {
+    let latest: { name: string; at: number } | undefined;
+    for (const name of rule.alarms) {
+      const at = this.enteredAt.get(name);
+      if (at !== undefined && (!latest || at > latest.at)) latest = { name, at };
+    }
+    if (!latest) return undefined;
+    return { arn: alarmArn(this.options.region, this.options.accountId, latest.name), state: states.get(latest.name)!, timestamp: new Date(latest.at).toISOString() };
+  }
+
   private async storedStates(): Promise<Map<string, StoredState>> {
+    if (this.metricAlarms.length === 0) return new Map();
     const response = await this.options.cloudwatch.send(new DescribeAlarmsCommand({
-      AlarmNames: this.options.alarms.map((alarm) => alarm.AlarmName),
+      AlarmNames: this.metricAlarms.map((alarm) => alarm.AlarmName),
       MaxRecords: MAX_ALARMS,
     }));
     return new Map((response.MetricAlarms ?? [])

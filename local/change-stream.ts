@@ -5,6 +5,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { repeat, type Poller } from './poller';
+import type { IamPolicies } from './iam-policies';
 import type { DeliveryStream } from './provision';
 
 /**
@@ -72,13 +73,33 @@ export function firehosePrefix(prefix: string, time: Date): string {
   return prefix.replace(/!\{timestamp:([^}]+)\}/g, (_, pattern: string) => pattern.replace(/yyyy|MM|dd|HH/g, (part) => parts[part]));
 }
 
-/** Firehose from a Kinesis stream to S3: newline-delimited records per object, as delivered. */
-export function deliverToBucket(options: { kinesis: KinesisClient; s3: S3Client; stream: DeliveryStream }, onError: (error: unknown) => void): Poller {
+/** What Firehose does as its source role when it reads a Kinesis stream. */
+export const FIREHOSE_SOURCE_ACTIONS = ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords'] as const;
+
+/** The role sessions Firehose reads its source and writes its destination as. */
+export function firehoseSessions(policies: IamPolicies, stream: DeliveryStream): { reader: string; writer: string } {
+  return {
+    reader: policies.session(stream.sourceRoleArn, 'KinesisFirehoseSource').sessionArn,
+    writer: policies.session(stream.destinationRoleArn, 'KinesisFirehoseDestination').sessionArn,
+  };
+}
+
+/**
+ * Firehose from a Kinesis stream to S3: newline-delimited records per object, as delivered. It
+ * reads as the source role and writes as the destination role (L3): where either is denied,
+ * nothing moves and the denial is logged, as a deployed delivery stream would report it.
+ */
+export function deliverToBucket(options: { kinesis: KinesisClient; s3: S3Client; stream: DeliveryStream; policies: IamPolicies }, onError: (error: unknown) => void): Poller {
   const iterators = new Map<string, string | undefined>();
   const buffer: Buffer[] = [];
   let flushedAt = Date.now();
-  const streamName = options.stream.sourceStreamArn.split('/').pop()!;
+  const { stream, policies } = options;
+  const streamName = stream.sourceStreamArn.split('/').pop()!;
+  const { reader, writer } = firehoseSessions(policies, stream);
   return repeat(async () => {
+    const mayRead = await policies.authorizeAll(reader, FIREHOSE_SOURCE_ACTIONS, stream.sourceStreamArn);
+    policies.reportDenial(`delivery stream ${stream.name} reading ${streamName}`, mayRead);
+    if (!mayRead.allowed) return;
     const { StreamDescription } = await options.kinesis.send(new DescribeStreamCommand({ StreamName: streamName }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (iterators.has(shard.ShardId!)) continue;
@@ -93,12 +114,16 @@ export function deliverToBucket(options: { kinesis: KinesisClient; s3: S3Client;
     }
     if (buffer.length === 0 || Date.now() - flushedAt < FLUSH_INTERVAL_MS) return;
     const now = new Date();
-    const body = Buffer.concat(buffer.splice(0));
-    const gzip = options.stream.compression === 'GZIP';
+    const gzip = stream.compression === 'GZIP';
     const stamp = now.toISOString().replace(/[:T]/g, '-').slice(0, 19);
+    const key = `${firehosePrefix(stream.prefix, now)}${stream.name}-1-${stamp}-${randomUUID()}${gzip ? '.gz' : ''}`;
+    const mayWrite = await policies.authorize({ principal: writer, action: 's3:PutObject', resource: `arn:aws:s3:::${stream.bucketName}/${key}` });
+    policies.reportDenial(`delivery stream ${stream.name} writing to ${stream.bucketName}`, mayWrite);
+    if (!mayWrite.allowed) return;
+    const body = Buffer.concat(buffer.splice(0));
     await options.s3.send(new PutObjectCommand({
-      Bucket: options.stream.bucketName,
-      Key: `${firehosePrefix(options.stream.prefix, now)}${options.stream.name}-1-${stamp}-${randomUUID()}${gzip ? '.gz' : ''}`,
+      Bucket: stream.bucketName,
+      Key: key,
       Body: gzip ? gzipSync(body) : body,
     }));
     flushedAt = Date.now();

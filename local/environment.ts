@@ -13,15 +13,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '../lib/config';
+import { journeyPermissions } from '../lib/pipeline/region-check-step';
 import { parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
 import { addUser } from '../lib/users-cli';
 import { AlarmWatcher, alarmSnsMessage, type AlarmTransition } from './alarm-evaluator';
 import { deliverToBucket, streamTableChanges } from './change-stream';
 import { checkTools, launchDynamoDbLocal, launchMoto, type Emulator } from './emulators';
 import { invokeAsync, startDeliveries } from './event-delivery';
+import { evaluatedOperations, publicOperations } from './aws-requests';
+import { IamPolicies, roleArnOf, type RoleSession } from './iam-policies';
+import { IamProxy } from './iam-proxy';
 import { MetricStore } from './metric-store';
 import { repeat, type Poller } from './poller';
 import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, type LocalRegion } from './provision';
+import { allowedAndReported, cloudWatchPublishAccess, snsInvokeAccess } from './service-access';
 import { SlackStandIn } from './slack-standin';
 import { synthesizeLocalStages } from './synth';
 import { regionStacks } from './templates';
@@ -51,6 +56,11 @@ export interface RegionEndpoints {
   readonly slackMessages: string;
   readonly user: { readonly email: string; readonly password: string };
   readonly logs: string;
+  /**
+   * Credentials of the region's post-deploy check role (lib/pipeline/region-check-step.ts): the
+   * e2e suite signs with them, so it may do locally exactly what the pipeline lets it do.
+   */
+  readonly checkCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
 }
 
 export interface Endpoints {
@@ -59,7 +69,10 @@ export interface Endpoints {
   readonly readyInSeconds: number;
   readonly stageName: string;
   readonly project: string;
+  /** The emulators themselves: no IAM, for the environment's own work (as AWS services do theirs). */
   readonly emulators: { readonly moto: string; readonly dynamodb: string };
+  /** The same emulators behind IAM enforcement: what functions and the e2e suite call. */
+  readonly aws: { readonly moto: string; readonly dynamodb: string };
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly slackStandIn: string;
   readonly regions: Readonly<Record<string, RegionEndpoints>>;
@@ -151,16 +164,34 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
     await slack.start();
     cleanups.push(() => slack.stop());
 
+    const policies = new IamPolicies(LOCAL_ACCOUNT_ID);
+    const iamLog = path.join(logRoot, 'iam-denials.log');
+    policies.onDenial = (line) => writeFileSync(iamLog, `${new Date().toISOString()} ${line}\n`, { flag: 'a' });
+    const secrets = new Map<string, string>();
+    const proxy = (target: Emulator) => new IamProxy({
+      target: target.url,
+      policies,
+      secretArn: (secretId, region) => (secretId.startsWith('arn:') ? secretId : secrets.get(`${region}/${secretId}`)),
+      onEvent: (event) => policies.reportDenial(`${event.operation} (${event.decision})`, { allowed: false, explicit: false, message: event.message ?? '' }),
+    });
+    const proxies = [proxy(moto), proxy(dynamodb)];
+    const [awsMoto, awsDynamodb] = await Promise.all(proxies.map((enforcing) => enforcing.listen()));
+    cleanups.push(() => Promise.all(proxies.map((enforcing) => enforcing.close())).then(() => undefined));
+    const aws = { moto: awsMoto, dynamodb: awsDynamodb };
+
     const user = { email: 'demo@example.com', password: generatedPassword() };
     const regions: LocalRegion[] = [];
     const endpoints: Record<string, RegionEndpoints> = {};
     for (const region of config.appRegions) {
-      const running = await startRegion({ region, config, moto, dynamodb, slack, signingSecret, logRoot, user });
+      const running = await startRegion({ region, config, moto, dynamodb, aws, policies, secrets, slack, signingSecret, logRoot, user });
       cleanups.push(running.stop);
       regions.push(running.local);
       endpoints[region] = running.endpoints;
       progress(`${region}: ${running.summary}`);
     }
+    progress(`IAM enforced at ${aws.moto} (moto) and ${aws.dynamodb} (DynamoDB) for ${policies.sessionCount} role sessions; denials go to ${path.relative(process.cwd(), iamLog)}`);
+    progress(`  not IAM-authorized (as in AWS): ${publicOperations().join(', ')}; any operation outside ${Object.values(evaluatedOperations()).flat().length} mapped ones is denied`);
+    for (const note of policies.unevaluable) progress(`  cannot evaluate: ${note}`);
 
     const result: Endpoints = {
       pid: process.pid,
@@ -169,6 +200,7 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
       stageName: config.stageName,
       project: config.project,
       emulators: { moto: moto.url, dynamodb: dynamodb.url },
+      aws,
       credentials: LOCAL_CREDENTIALS,
       slackStandIn: slack.url,
       regions: endpoints,
@@ -186,13 +218,18 @@ interface RegionStart {
   readonly config: AppConfig;
   readonly moto: Emulator;
   readonly dynamodb: Emulator;
+  /** The IAM-enforcing endpoints in front of the emulators. */
+  readonly aws: { readonly moto: string; readonly dynamodb: string };
+  readonly policies: IamPolicies;
+  /** `<region>/<secret name>` → the secret's ARN, for the proxy (ARNs carry a random suffix). */
+  readonly secrets: Map<string, string>;
   readonly slack: SlackStandIn;
   readonly signingSecret: string;
   readonly logRoot: string;
   readonly user: { readonly email: string; readonly password: string };
 }
 
-async function startRegion({ region, config, moto, dynamodb, slack, signingSecret, logRoot, user }: RegionStart) {
+async function startRegion({ region, config, moto, dynamodb, aws, policies, secrets, slack, signingSecret, logRoot, user }: RegionStart) {
   const clients = localClients(region, moto.url, dynamodb.url);
   const metrics = new MetricStore();
   const logDir = ensureDirectory(path.join(logRoot, region));
@@ -200,8 +237,10 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
   const slackChannel = `local/${region}`;
 
   // Secrets the app reads but does not create (cdk.json's slack.*SecretName), as an operator would.
-  await clients.secrets.send(new CreateSecretCommand({ Name: config.slack.webhookSecretName, SecretString: slack.webhookUrl(slackChannel) }));
-  await clients.secrets.send(new CreateSecretCommand({ Name: config.slack.signingSecretName, SecretString: signingSecret }));
+  for (const [name, value] of [[config.slack.webhookSecretName, slack.webhookUrl(slackChannel)], [config.slack.signingSecretName, signingSecret]]) {
+    const { ARN } = await clients.secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    secrets.set(`${region}/${name}`, ARN!);
+  }
 
   const provisioner = new RegionProvisioner({
     region,
@@ -209,13 +248,13 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
     metrics,
     logDir,
     cognitoUrl: moto.url,
+    policies,
+    // Each function also gets its own role's credentials (provision.ts): the proxies authorize its calls.
     runtimeEnvironment: {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
+      AWS_ENDPOINT_URL: aws.moto,
+      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodb,
       TZ: 'UTC',
       ...QUIET_SDK,
     },
@@ -235,10 +274,11 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
   const pollers: Poller[] = [
     ...startDeliveries(local, clients.sqs, onError),
     ...local.changeStreams.map((change) => streamTableChanges({ ...clients, tableName: change.tableName, kinesisStreamArn: change.streamArn, region }, onError)),
-    ...local.deliveryStreams.map((stream) => deliverToBucket({ kinesis: clients.kinesis, s3: clients.s3, stream }, onError)),
+    ...local.deliveryStreams.map((stream) => deliverToBucket({ kinesis: clients.kinesis, s3: clients.s3, stream, policies }, onError)),
   ];
   const alarms = watchAlarms(local, clients, metrics, onError);
 
+  const check = checkRoleSession(policies, names);
   const otherApis = local.apis.filter((api) => api.url !== apiUrl);
   return {
     local,
@@ -251,6 +291,7 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
       slackMessages: `${slack.url}/messages?channel=${encodeURIComponent(slackChannel)}`,
       user,
       logs: logDir,
+      checkCredentials: { accessKeyId: check.accessKeyId, secretAccessKey: check.secretAccessKey, sessionToken: check.sessionToken },
     } satisfies RegionEndpoints,
     stop: async () => {
       await alarms.stop();
@@ -261,6 +302,17 @@ async function startRegion({ region, config, moto, dynamodb, slack, signingSecre
   };
 }
 
+/**
+ * The region's post-deploy check role, with the statements the pipeline gives it
+ * (journeyPermissions), as a role the local IAM knows: the e2e suite signs as its session.
+ */
+function checkRoleSession(policies: IamPolicies, names: NameScope): RoleSession {
+  const roleArn = roleArnOf(LOCAL_ACCOUNT_ID, `${names.project}-${names.stageName}-${names.region}-check`);
+  const statements = journeyPermissions({ names, account: LOCAL_ACCOUNT_ID, partition: 'aws' }).map((statement) => statement.toStatementJson());
+  policies.addRole(roleArn, [{ PolicyName: 'journey', PolicyDocument: { Version: '2012-10-17', Statement: statements } }]);
+  return policies.session(roleArn, 'AWSCodeBuild-e2e');
+}
+
 /** moto stores alarms without evaluating them: evaluate here, and deliver to the topics' subscribers. */
 function watchAlarms(local: LocalRegion, clients: AwsClients, metrics: MetricStore, onError: (error: unknown) => void): Poller {
   const notify = async (transition: AlarmTransition) => {
@@ -268,9 +320,11 @@ function watchAlarms(local: LocalRegion, clients: AwsClients, metrics: MetricSto
     const actions = newState === 'ALARM' ? alarm.AlarmActions : newState === 'OK' ? alarm.OKActions : alarm.InsufficientDataActions;
     const message = alarmSnsMessage(transition, local.region, LOCAL_ACCOUNT_ID);
     for (const topicArn of actions ?? []) {
+      if (!(await allowedAndReported(local, `alarm ${alarm.AlarmName} → topic ${topicArn.split(':').pop()}`, cloudWatchPublishAccess(local, alarm.AlarmName, topicArn)))) continue;
       for (const subscription of local.subscriptions.filter((candidate) => candidate.topicArn === topicArn && candidate.protocol === 'lambda')) {
         const fn = local.functionByArn(subscription.endpoint);
         if (!fn) continue;
+        if (!(await allowedAndReported(local, `topic ${topicArn.split(':').pop()} → ${fn.spec.name}`, snsInvokeAccess(local, topicArn, fn.spec.arn)))) continue;
         const timestamp = new Date().toISOString();
         await invokeAsync(fn, {
           Records: [{

@@ -1,7 +1,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalFunction } from './lambda-runtime';
 import { repeat, sleep, type Poller } from './poller';
-import type { EventSourceMapping, LocalRegion, QueuedDelivery } from './provision';
+import { ESM_QUEUE_ACTIONS, type EventSourceMapping, type LocalRegion, type QueuedDelivery } from './provision';
+import { allowedAndReported } from './service-access';
 
 /**
  * The pushes to Lambda that the emulators cannot make, with the deployed semantics:
@@ -11,13 +12,24 @@ import type { EventSourceMapping, LocalRegion, QueuedDelivery } from './provisio
  * - An SQS event source mapping polls its queue in batches; a failed batch (or the items a function
  *   reports in `batchItemFailures`) stays on the queue, comes back after the visibility timeout, and
  *   moves to the queue's own dead-letter queue after `maxReceiveCount` receives (moto's redrive).
+ * Each push is authorized as AWS authorizes it (L3): EventBridge and S3 invoke a function only where
+ * its Lambda permissions allow that service for that rule or bucket; EventBridge sends to a target's
+ * dead-letter queue only where the queue policy allows it; Lambda polls a queue and writes to a
+ * function's dead-letter queue as the function's execution role. A denied push is dropped and
+ * logged — AWS drops it too (a FailedInvocations metric, a disabled event source mapping).
  */
 
 const RETRY_DELAYS_MS = [1_000, 2_000];
 
+const DENIED_POLL_PAUSE_MS = 1_000;
+
 /** Long-polls one queue until stopped, handing each batch to `handle`, which returns what to delete. */
-function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: (messages: Message[]) => Promise<Message[]>, onError: (error: unknown) => void): Poller {
+function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: (messages: Message[]) => Promise<Message[]>, onError: (error: unknown) => void, mayPoll: () => Promise<boolean> = async () => true): Poller {
   return repeat(async () => {
+    if (!(await mayPoll())) {
+      await sleep(DENIED_POLL_PAUSE_MS);
+      return;
+    }
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: batchSize,
@@ -44,7 +56,7 @@ export async function invokeAsync(fn: LocalFunction, event: unknown, region: Loc
     last = result.error;
   }
   const dlqUrl = fn.spec.deadLetterQueueArn ? region.queueUrls.get(fn.spec.deadLetterQueueArn) : undefined;
-  if (dlqUrl) {
+  if (dlqUrl && await allowedAndReported(region, `${fn.spec.name}'s dead-letter queue`, region.policies.authorize({ principal: fn.spec.roleSessionArn, action: 'sqs:SendMessage', resource: fn.spec.deadLetterQueueArn! }))) {
     await sqs.send(new SendMessageCommand({
       QueueUrl: dlqUrl,
       MessageBody: JSON.stringify(event),
@@ -61,14 +73,16 @@ function startDelivery(delivery: QueuedDelivery, region: LocalRegion, sqs: SQSCl
   return pollQueue(sqs, delivery.queueUrl, 10, async (messages) => {
     const fn = region.functionByArn(delivery.functionArn);
     const deadLetterUrl = delivery.deadLetterArn ? region.queueUrls.get(delivery.deadLetterArn) : undefined;
+    const mayInvoke = await allowedAndReported(region, delivery.description, region.policies.authorizeService(delivery.principal, 'lambda:InvokeFunction', delivery.functionArn, delivery.sourceArn));
+    const mayDeadLetter = async () => allowedAndReported(region, `${delivery.description} (dead-letter queue)`, region.policies.authorizeService(delivery.principal, 'sqs:SendMessage', delivery.deadLetterArn!, delivery.sourceArn));
     await Promise.all(messages.map(async (message) => {
       const event = JSON.parse(message.Body ?? 'null');
-      if (fn) {
+      if (fn && mayInvoke) {
         await invokeAsync(fn, event, region, sqs);
-      } else if (deadLetterUrl) {
+      } else if (deadLetterUrl && delivery.principal === 'events.amazonaws.com' && await mayDeadLetter()) {
         // The target cannot be reached at all: EventBridge's own dead-letter queue.
         await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: message.Body ?? '' }));
-      } else {
+      } else if (!fn) {
         onError(new Error(`${delivery.description}: no local function ${delivery.functionArn}; event dropped`));
       }
     }));
@@ -104,7 +118,10 @@ function startEventSource(mapping: EventSourceMapping, region: LocalRegion, sqs:
     const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: string }[] } | null)?.batchItemFailures ?? [];
     const failed = new Set(failures.map((failure) => failure.itemIdentifier));
     return messages.filter((message) => !failed.has(message.MessageId));
-  }, onError);
+  }, onError, async () => {
+    const fn = region.functionByArn(mapping.functionArn);
+    return !fn || allowedAndReported(region, `event source ${mapping.queueArn.split(':').pop()} → ${fn.spec.name}`, region.policies.authorizeAll(fn.spec.roleSessionArn, ESM_QUEUE_ACTIONS, mapping.queueArn));
+  });
 }
 
 /** Starts every push the region's templates declare; stop() ends them all. */

@@ -29,6 +29,8 @@ export interface LocalFunctionSpec {
   readonly deadLetterQueueArn?: string;
   /** Lambda's async retries (EventInvokeConfig), 2 unless the template says otherwise. */
   readonly maximumRetryAttempts: number;
+  /** The execution role's session: what Lambda itself does for the function (poll a queue, write to its DLQ) is authorized as it. */
+  readonly roleSessionArn: string;
 }
 
 export type InvokeResult =

@@ -9,7 +9,9 @@ import { GetParametersCommand, PutParameterCommand, type SSMClient } from '@aws-
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { AlarmDefinition } from './alarm-evaluator';
+import type { AlarmDefinition, AnyAlarmDefinition, CompositeAlarmDefinition } from './alarm-evaluator';
+import { checkCreate } from './create-checks';
+import { roleArnOf, type IamPolicies, type PolicyDocument } from './iam-policies';
 import { LocalHttpApi, type CorsConfiguration, type ThrottleSettings } from './http-gateway';
 import { JwtAuthorizer } from './jwt-authorizer';
 import { LocalFunction, type LocalFunctionSpec } from './lambda-runtime';
@@ -46,6 +48,9 @@ export interface QueuedDelivery {
   readonly description: string;
   /** EventBridge target dead-letter queue, for deliveries that cannot reach the function. */
   readonly deadLetterArn?: string;
+  /** The service that invokes the function, and the rule or bucket it does it for (checked against the Lambda permissions). */
+  readonly principal: 'events.amazonaws.com' | 's3.amazonaws.com';
+  readonly sourceArn: string;
 }
 
 export interface EventSourceMapping {
@@ -58,6 +63,10 @@ export interface EventSourceMapping {
 
 export interface DeliveryStream {
   readonly name: string;
+  readonly arn: string;
+  /** The role Firehose reads the Kinesis source as, and the one it writes to S3 as. */
+  readonly sourceRoleArn: string;
+  readonly destinationRoleArn: string;
   readonly sourceStreamArn: string;
   readonly bucketName: string;
   readonly prefix: string;
@@ -66,6 +75,10 @@ export interface DeliveryStream {
 
 export interface LocalRegion {
   readonly region: string;
+  /** The templates' IAM: who may do what, and the resource policies deliveries are checked against. */
+  readonly policies: IamPolicies;
+  /** SNS topic ARN → the KMS key that encrypts it, for topics with server-side encryption. */
+  readonly topicKeys: Map<string, string>;
   readonly functions: Map<string, LocalFunction>;
   readonly asyncRetries: Map<string, number>;
   readonly apis: LocalHttpApi[];
@@ -74,7 +87,8 @@ export interface LocalRegion {
   readonly ruleDeliveries: QueuedDelivery[];
   readonly bucketDeliveries: QueuedDelivery[];
   readonly eventSourceMappings: EventSourceMapping[];
-  readonly alarms: AlarmDefinition[];
+  /** Metric alarms (also in the emulator) and composite alarms (only here: moto cannot store them). */
+  readonly alarms: AnyAlarmDefinition[];
   readonly subscriptions: { readonly topicArn: string; readonly protocol: string; readonly endpoint: string }[];
   /** DynamoDB table → Kinesis stream (Kinesis Data Streams for DynamoDB). */
   readonly changeStreams: { readonly tableName: string; readonly streamArn: string }[];
@@ -93,10 +107,15 @@ export interface ProvisionOptions {
   readonly runtimeEnvironment: Readonly<Record<string, string>>;
   /** Where the Cognito emulator serves `/<poolId>/.well-known/jwks.json`. */
   readonly cognitoUrl: string;
+  /** Every identity and resource policy of the templates goes here; functions sign as their role. */
+  readonly policies: IamPolicies;
 }
 
 type Props = Record<string, unknown>;
 type Handler = (logicalId: string, props: Props, stack: LocalStack) => Promise<ResourceValues>;
+
+/** What Lambda's SQS poller does as the function's execution role. */
+export const ESM_QUEUE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
 
 const arn = (service: string, region: string, resource: string) => `arn:aws:${service}:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
 
@@ -134,6 +153,8 @@ export class RegionProvisioner {
     const functions = new Map<string, LocalFunction>();
     this.local = {
       region: options.region,
+      policies: options.policies,
+      topicKeys: new Map(),
       functions,
       asyncRetries: new Map(),
       apis: [],
@@ -171,10 +192,19 @@ export class RegionProvisioner {
       'AWS::SNS::Topic': (id, props, stack) => this.topic(props, generatedName(stack, id, 256)),
       'AWS::SNS::Subscription': (id, props) => this.subscription(props, id),
       'AWS::CloudWatch::Alarm': (id, props, stack) => this.alarm(props, generatedName(stack, id, 255)),
+      'AWS::CloudWatch::CompositeAlarm': (id, props, stack) => this.compositeAlarm(props, generatedName(stack, id, 255)),
       'AWS::CloudFront::Distribution': (id, props, stack) => this.distribution(props, stack, id),
       'Custom::CDKBucketDeployment': (_id, props, stack) => this.bucketDeployment(props, stack),
       'Custom::S3BucketNotifications': (_id, props) => this.bucketNotifications(props),
       'AWS::KinesisFirehose::DeliveryStream': (id, props, stack) => this.deliveryStream(props, generatedName(stack, id, 64)),
+      'AWS::IAM::Role': (id, props, stack) => this.role(id, props, stack),
+      'AWS::IAM::Policy': (id, props, stack) => this.identityPolicy(id, props, stack),
+      'AWS::IAM::ManagedPolicy': (id, props, stack) => this.identityPolicy(id, props, stack),
+      'AWS::SNS::TopicPolicy': (id, props, stack) => this.resourcePolicy(id, props, stack, (props.Topics as string[]) ?? []),
+      'AWS::SQS::QueuePolicy': (id, props, stack) => this.resourcePolicy(id, props, stack, ((props.Queues as string[]) ?? []).map((url) => arn('sqs', this.options.region, url.split('/').pop()!))),
+      'AWS::S3::BucketPolicy': (id, props, stack) => this.resourcePolicy(id, props, stack, [`arn:aws:s3:::${props.Bucket}`]),
+      'AWS::KMS::Key': (id, props, stack) => this.kmsKey(id, props, stack),
+      'AWS::Lambda::Permission': (id, props, stack) => this.lambdaPermission(id, props, stack),
     };
   }
 
@@ -189,6 +219,7 @@ export class RegionProvisioner {
       const handler = this.handlers[resource.Type];
       try {
         const props = this.rewrite(resolve(resource.Properties ?? {}, context)) as Props;
+        checkCreate(this.local, { stack, logicalId, type: resource.Type, props, created: resources });
         resources.set(logicalId, handler ? await handler(logicalId, props, stack) : this.inert(resource.Type, logicalId, props, stack));
       } catch (error) {
         throw new Error(`Creating ${stack.displayName}/${logicalId} (${resource.Type}) locally failed: ${error instanceof Error ? error.message : error}`, { cause: error });
@@ -369,7 +400,14 @@ export class RegionProvisioner {
     for (const target of targets) {
       if (target.Arn.includes(':lambda:')) {
         const queue = await this.deliveryQueue(`local-${name}-${target.Id}`);
-        this.local.ruleDeliveries.push({ queueUrl: queue.url, functionArn: target.Arn, description: `rule ${name} → ${target.Arn.split(':').pop()}`, deadLetterArn: target.DeadLetterConfig?.Arn });
+        this.local.ruleDeliveries.push({
+          queueUrl: queue.url,
+          functionArn: target.Arn,
+          description: `rule ${name} → ${target.Arn.split(':').pop()}`,
+          deadLetterArn: target.DeadLetterConfig?.Arn,
+          principal: 'events.amazonaws.com',
+          sourceArn: RuleArn!,
+        });
         emulatorTargets.push({ Id: target.Id, Arn: queue.arn });
       } else {
         emulatorTargets.push({ Id: target.Id, Arn: target.Arn });
@@ -390,6 +428,8 @@ export class RegionProvisioner {
       return values;
     }
     const variables = ((props.Environment as { Variables?: Record<string, string> } | undefined)?.Variables) ?? {};
+    // Lambda hands the function its execution role's credentials; locally they name the role to the IAM proxy.
+    const session = this.options.policies.session(String(props.Role), name);
     const spec: LocalFunctionSpec = {
       name,
       arn: functionArn,
@@ -402,13 +442,22 @@ export class RegionProvisioner {
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+        AWS_ACCESS_KEY_ID: session.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+        AWS_SESSION_TOKEN: session.sessionToken,
         ...variables,
       },
       timeoutSeconds: Number(props.Timeout ?? 3),
       memoryMb: Number(props.MemorySize ?? 128),
       deadLetterQueueArn: (props.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn,
+      roleSessionArn: session.sessionArn,
       maximumRetryAttempts: 2,
     };
+    if (spec.deadLetterQueueArn) {
+      // CreateFunction checks the execution role may send to the dead-letter queue.
+      const decision = await this.options.policies.authorize({ principal: session.sessionArn, action: 'sqs:SendMessage', resource: spec.deadLetterQueueArn });
+      if (!decision.allowed) throw new Error(`InvalidParameterValueException: The provided execution role does not have permissions to call SendMessage on SQS (${decision.message})`);
+    }
     this.local.functions.set(functionArn, new LocalFunction(spec, this.options.metrics, this.options.logDir));
     return values;
   }
@@ -423,9 +472,18 @@ export class RegionProvisioner {
     const source = String(props.EventSourceArn);
     if (!source.includes(':sqs:')) throw new Error(`only SQS event sources run locally (got ${source})`);
     const functionName = String(props.FunctionName);
+    const functionArn = functionName.startsWith('arn:') ? functionName : arn('lambda', this.options.region, `function:${functionName}`);
+    // CreateEventSourceMapping checks the execution role can poll the queue, so the role's policy must come first.
+    const fn = this.local.functionByArn(functionArn);
+    if (fn) {
+      for (const action of ESM_QUEUE_ACTIONS) {
+        const decision = await this.options.policies.authorize({ principal: fn.spec.roleSessionArn, action, resource: source });
+        if (!decision.allowed) throw new Error(`InvalidParameterValueException: The provided execution role does not have permissions to call ${action.split(':')[1]} on SQS (${decision.message})`);
+      }
+    }
     this.local.eventSourceMappings.push({
       queueArn: source,
-      functionArn: functionName.startsWith('arn:') ? functionName : arn('lambda', this.options.region, `function:${functionName}`),
+      functionArn,
       batchSize: Number(props.BatchSize ?? 10),
       reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
       maximumConcurrency: Number((props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 2),
@@ -500,6 +558,7 @@ export class RegionProvisioner {
   private async topic(props: Props, fallbackName: string): Promise<ResourceValues> {
     const name = String(props.TopicName ?? fallbackName);
     const topicArn = arn('sns', this.options.region, name);
+    if (props.KmsMasterKeyId) this.local.topicKeys.set(topicArn, String(props.KmsMasterKeyId));
     return { ref: topicArn, attributes: { TopicArn: topicArn, TopicName: name } };
   }
 
@@ -511,6 +570,13 @@ export class RegionProvisioner {
   private async alarm(props: Props, fallbackName: string): Promise<ResourceValues> {
     const definition = { ...props, AlarmName: String(props.AlarmName ?? fallbackName) } as unknown as AlarmDefinition;
     await this.options.clients.cloudwatch.send(new PutMetricAlarmCommand(definition as unknown as PutMetricAlarmCommandInput));
+    this.local.alarms.push(definition);
+    return { ref: definition.AlarmName, attributes: { Arn: arn('cloudwatch', this.options.region, `alarm:${definition.AlarmName}`) } };
+  }
+
+  /** moto has no PutCompositeAlarm: the composite stays here, and the alarm watcher evaluates its rule and holds its state. */
+  private async compositeAlarm(props: Props, fallbackName: string): Promise<ResourceValues> {
+    const definition = { ...props, AlarmName: String(props.AlarmName ?? fallbackName) } as unknown as CompositeAlarmDefinition;
     this.local.alarms.push(definition);
     return { ref: definition.AlarmName, attributes: { Arn: arn('cloudwatch', this.options.region, `alarm:${definition.AlarmName}`) } };
   }
@@ -578,8 +644,17 @@ export class RegionProvisioner {
     };
     const queueConfigurations = [...(config.QueueConfigurations ?? [])];
     for (const [index, lambda] of (config.LambdaFunctionConfigurations ?? []).entries()) {
+      // PutBucketNotificationConfiguration checks that S3 may invoke each function (its Lambda permission).
+      const decision = await this.options.policies.authorizeService('s3.amazonaws.com', 'lambda:InvokeFunction', lambda.LambdaFunctionArn, `arn:aws:s3:::${bucket}`);
+      if (!decision.allowed) throw new Error(`InvalidArgument: Unable to validate the following destination configurations (${decision.message})`);
       const queue = await this.deliveryQueue(`local-${bucket}-${index}`);
-      this.local.bucketDeliveries.push({ queueUrl: queue.url, functionArn: lambda.LambdaFunctionArn, description: `bucket ${bucket} → ${lambda.LambdaFunctionArn.split(':').pop()}` });
+      this.local.bucketDeliveries.push({
+        queueUrl: queue.url,
+        functionArn: lambda.LambdaFunctionArn,
+        description: `bucket ${bucket} → ${lambda.LambdaFunctionArn.split(':').pop()}`,
+        principal: 's3.amazonaws.com',
+        sourceArn: `arn:aws:s3:::${bucket}`,
+      });
       queueConfigurations.push({ Events: lambda.Events, Filter: lambda.Filter, QueueArn: queue.arn });
     }
     await this.options.clients.s3.send(new PutBucketNotificationConfigurationCommand({
@@ -589,19 +664,65 @@ export class RegionProvisioner {
     return { ref: `${bucket}-notifications` };
   }
 
+  private async role(logicalId: string, props: Props, stack: LocalStack): Promise<ResourceValues> {
+    const values = this.inert('AWS::IAM::Role', logicalId, props, stack);
+    const inline = (props.Policies as { PolicyName: string; PolicyDocument: PolicyDocument }[] | undefined) ?? [];
+    this.options.policies.addRole(values.attributes!.Arn, inline, (props.ManagedPolicyArns as string[] | undefined) ?? []);
+    return values;
+  }
+
+  private async identityPolicy(logicalId: string, props: Props, stack: LocalStack): Promise<ResourceValues> {
+    const name = String(props.PolicyName ?? props.ManagedPolicyName ?? generatedName(stack, logicalId));
+    for (const roleName of (props.Roles as string[] | undefined) ?? []) {
+      this.options.policies.attach(roleArnOf(LOCAL_ACCOUNT_ID, roleName), name, props.PolicyDocument as PolicyDocument);
+    }
+    return { ref: name, attributes: { PolicyArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:policy/${name}` } };
+  }
+
+  private async resourcePolicy(logicalId: string, props: Props, stack: LocalStack, resourceArns: string[]): Promise<ResourceValues> {
+    const document = props.PolicyDocument as PolicyDocument;
+    for (const resourceArn of resourceArns) this.options.policies.addResourceStatements(resourceArn, [document.Statement].flat());
+    return { ref: generatedName(stack, logicalId) };
+  }
+
+  private async kmsKey(logicalId: string, props: Props, stack: LocalStack): Promise<ResourceValues> {
+    const keyId = shortId(`${stack.stackName}/${logicalId}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+    const keyArn = arn('kms', this.options.region, `key/${keyId}`);
+    const policy = props.KeyPolicy as PolicyDocument | undefined;
+    if (policy) this.options.policies.addResourceStatements(keyArn, [policy.Statement].flat());
+    this.local.inert.add('AWS::KMS::Key');
+    return { ref: keyId, attributes: { Arn: keyArn, KeyId: keyId } };
+  }
+
+  private async lambdaPermission(logicalId: string, props: Props, stack: LocalStack): Promise<ResourceValues> {
+    const functionName = String(props.FunctionName);
+    const functionArn = functionName.startsWith('arn:') ? functionName : arn('lambda', this.options.region, `function:${functionName}`);
+    this.options.policies.addLambdaPermission(functionArn, {
+      Action: String(props.Action),
+      Principal: String(props.Principal),
+      SourceArn: props.SourceArn as string | undefined,
+      SourceAccount: props.SourceAccount as string | undefined,
+    });
+    return { ref: generatedName(stack, logicalId) };
+  }
+
   private async deliveryStream(props: Props, fallbackName: string): Promise<ResourceValues> {
     const name = String(props.DeliveryStreamName ?? fallbackName);
-    const source = props.KinesisStreamSourceConfiguration as { KinesisStreamARN?: string } | undefined;
-    const destination = props.ExtendedS3DestinationConfiguration as { BucketARN: string; Prefix?: string; CompressionFormat?: string } | undefined;
+    const source = props.KinesisStreamSourceConfiguration as { KinesisStreamARN?: string; RoleARN: string } | undefined;
+    const destination = props.ExtendedS3DestinationConfiguration as { BucketARN: string; Prefix?: string; CompressionFormat?: string; RoleARN: string } | undefined;
     if (!source?.KinesisStreamARN || !destination) throw new Error('only Kinesis-to-S3 delivery streams run locally');
+    const streamArn = arn('firehose', this.options.region, `deliverystream/${name}`);
     this.local.deliveryStreams.push({
       name,
+      arn: streamArn,
+      sourceRoleArn: source.RoleARN,
+      destinationRoleArn: destination.RoleARN,
       sourceStreamArn: source.KinesisStreamARN,
       bucketName: destination.BucketARN.replace('arn:aws:s3:::', ''),
       prefix: destination.Prefix ?? '',
       compression: destination.CompressionFormat ?? 'UNCOMPRESSED',
     });
-    return { ref: name, attributes: { Arn: arn('firehose', this.options.region, `deliverystream/${name}`) } };
+    return { ref: name, attributes: { Arn: streamArn } };
   }
 }
 

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { loadConfig, readCdkJsonContext, type AppConfig } from '../lib/config';
 import { appStageId } from '../lib/names';
 import { RegionalAppStage } from '../stages/regional-app-stage';
+import { LOCAL_ACCOUNT_ID } from './provision';
 
 /** Resource names locally: `<project>-local-…`, so nothing is mistaken for a deployed stage. */
 export const LOCAL_STAGE_NAME = 'local';
@@ -14,7 +15,8 @@ export const LOCAL_STAGE_NAME = 'local';
  */
 export function synthesizeLocalStages(outdir: string): AppConfig {
   process.env.JSII_DEPRECATED ??= 'quiet';
-  const config = { ...loadConfig(), stageName: LOCAL_STAGE_NAME };
+  // The templates name their account (Lambda permissions' SourceAccount, ARNs): the local one, as a deployment names its own.
+  const config = { ...loadConfig(), stageName: LOCAL_STAGE_NAME, account: LOCAL_ACCOUNT_ID };
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir, context: readCdkJsonContext() });
   for (const region of config.appRegions) new RegionalAppStage(app, appStageId(region), { config, region });

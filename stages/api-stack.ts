@@ -6,8 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HandlerName } from '../lib/handler-bundles';
-import { API_THROTTLE, LOGIN_THROTTLE } from '../lib/limits';
+import { API_THROTTLE, ROUTE_THROTTLES, type ApiHandler } from '../lib/limits';
 import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, resourceName, ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
@@ -19,9 +18,6 @@ export interface ApiStackProps extends StackProps {
   /** Probability (0–1) that a click fails on purpose (A8). */
   readonly randomFailureRate: number;
 }
-
-/** The handlers behind the user API's routes. */
-type ApiHandler = Extract<HandlerName, 'health' | 'login' | 'hello' | 'click' | 'views'>;
 
 interface RouteSpec {
   readonly handler: ApiHandler;
@@ -156,7 +152,7 @@ export class ApiStack extends Stack {
     this.apiUrl = new CfnOutput(this, 'ApiUrl', { value: url, description: 'Base URL of the user API' });
   }
 
-  /** `$default` stage: stage-wide throttle, a stricter one on POST /login, JSON access logs. */
+  /** `$default` stage: a stage-wide default throttle, each route's own (login hardest), JSON access logs. */
   private addStage(api: apigwv2.HttpApi, names: NameScope): void {
     const accessLogs = new logs.LogGroup(this, 'UserApiAccessLogs', {
       logGroupName: `/aws/apigateway/${resourceName(names, 'user-api')}`,
@@ -173,9 +169,10 @@ export class ApiStack extends Stack {
         format: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
     });
-    (stage.node.defaultChild as apigwv2.CfnStage).addPropertyOverride('RouteSettings', {
-      [`POST ${ROUTES.login}`]: { ThrottlingRateLimit: LOGIN_THROTTLE.rateLimit, ThrottlingBurstLimit: LOGIN_THROTTLE.burstLimit },
-    });
+    (stage.node.defaultChild as apigwv2.CfnStage).addPropertyOverride('RouteSettings', Object.fromEntries(ROUTE_SPECS.map((spec) => [
+      `${spec.method} ${spec.path}`,
+      { ThrottlingRateLimit: ROUTE_THROTTLES[spec.handler].rateLimit, ThrottlingBurstLimit: ROUTE_THROTTLES[spec.handler].burstLimit },
+    ])));
   }
 
 }

@@ -1,9 +1,9 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type CfnTag, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 import { STATUS_INDEX, TABLE_KEYS } from '../lambda/shared/table';
-import { globalName, PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
+import { globalName, PARAMETER_KEYS, resourceName, standardTags, type NameScope } from '../lib/names';
 import { publishParameter } from '../lib/parameters';
 
 export interface DataStackProps extends StackProps {
@@ -14,6 +14,14 @@ export interface DataStackProps extends StackProps {
    */
   readonly replicaRegions?: readonly string[];
 }
+
+/**
+ * Kept when the stack is deleted or the resource replaced, but deleted when the stack operation that
+ * created it rolls back (DeletionPolicy RetainExceptOnCreate, UpdateReplacePolicy Retain): with a
+ * fixed physical name, a plain Retain would leave the half-created resource behind and every retry
+ * would fail with "already exists".
+ */
+const KEEP_UNLESS_FIRST_CREATE_FAILS = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /**
  * The region's data (A2): the DynamoDB global table of login attempts, view counters, click
@@ -36,6 +44,7 @@ export class DataStack extends Stack {
         streamName: resourceName(names, 'changes'),
         streamMode: kinesis.StreamMode.ON_DEMAND,
         encryption: kinesis.StreamEncryption.MANAGED,
+        removalPolicy: KEEP_UNLESS_FIRST_CREATE_FAILS,
       });
       this.table = new dynamodb.TableV2(this, 'Table', {
         tableName,
@@ -52,12 +61,20 @@ export class DataStack extends Stack {
           partitionKey: { name: STATUS_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: STATUS_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
         }],
-        replicas: props.replicaRegions.map((region) => ({ region })),
-        deletionProtection: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        // Tags are applied per stack, with the stack's region, and TableV2 copies the table's tags
+        // to every replica: each replica's own tags (its region) override the copies.
+        replicas: props.replicaRegions.map((region) => ({ region, tags: cfnTags(standardTags({ ...names, region })) })),
+        // No deletion protection: it would stop the rollback of a failed first create from deleting
+        // the table (DeleteTable refuses a protected table), defeating RetainExceptOnCreate. The
+        // deletion policy keeps the table on every later delete, and PITR keeps its history.
+        removalPolicy: KEEP_UNLESS_FIRST_CREATE_FAILS,
       });
       publishParameter(this, names, PARAMETER_KEYS.changeStreamArn, this.changeStream.streamArn, 'Kinesis stream of the global table\'s changes');
     }
     publishParameter(this, names, PARAMETER_KEYS.tableName, tableName, 'Name of the global table (the same in every region)');
   }
+}
+
+function cfnTags(tags: Record<string, string>): CfnTag[] {
+  return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }

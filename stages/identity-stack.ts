@@ -35,8 +35,9 @@ export class IdentityStack extends Stack {
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Named: kept on delete and replacement, but not left behind by a failed first create. No
+      // deletion protection, which would make that rollback fail (see the table in data-stack.ts).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledge(pool, 'AwsSolutions-COG2',
       'Users are provisioned by an operator for a demo app; MFA would need an SMS or TOTP setup the local environment cannot emulate. Enable it here for real users.');

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../lib/config';
 import { HANDLERS, type HandlerName } from '../lib/handler-bundles';
-import { alarmNames, metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
+import { alarmNamePrefix, alarmNames, functionErrorRateAlarmName, metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
 import { tableAccess } from '../lib/table-access';
@@ -37,22 +37,42 @@ export class MonitoringStack extends Stack {
     const alarmName = alarmNames(names);
     const queues = queueNames(names);
 
+    // Only this stage's alarms in this region may publish, through the topic or its key. Built from
+    // names, not from the alarms' ARNs: the key cannot refer to alarms that refer to its topic.
+    const fromOurAlarms = {
+      ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${alarmNamePrefix(names)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      StringEquals: { 'aws:SourceAccount': this.account },
+    };
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+
     // CloudWatch can publish to an encrypted topic only through a customer-managed key it may use.
+    // "The publisher must have the kms:GenerateDataKey and kms:Decrypt permissions" (SNS key
+    // management): exactly those two, no GenerateDataKey* wildcard.
     const topicKey = new kms.Key(this, 'AlarmTopicKey', {
       description: `Encrypts the ${names.region} alarm topic`,
       enableKeyRotation: true,
     });
     topicKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      sid: 'AllowCloudWatchAlarmsToUseTheKey',
+      principals: [cloudwatchService],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      conditions: fromOurAlarms,
     }));
     const topic = new sns.Topic(this, 'AlarmTopic', {
       topicName: resourceName(names, 'alarms'),
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // enforceSSL writes a topic policy, which replaces SNS's default one: without this Allow,
+    // CloudWatch is "not authorized to perform: SNS:Publish" and no alarm reaches Slack.
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [cloudwatchService],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromOurAlarms,
+    }));
 
     const webhook = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhook', props.webhookSecretName);
     const notifier = new RegionalFunction(this, 'NotifierFunction', {
@@ -64,7 +84,7 @@ export class MonitoringStack extends Stack {
       timeout: Duration.seconds(20),
       // The handler retries Slack itself; Lambda's async retries would post duplicates.
       retryAttempts: 0,
-      environment: { TABLE_NAME: tableName, WEBHOOK_SECRET_ARN: webhook.secretName },
+      environment: { TABLE_NAME: tableName, WEBHOOK_SECRET_ARN: webhook.secretName, CHECK_ALARM_NAME: alarmName.alarmPathCheck },
     });
     webhook.grantRead(notifier);
     notifier.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:PutItem']));
@@ -86,20 +106,28 @@ export class MonitoringStack extends Stack {
     });
 
     const failedLogins = appMetric('login', 'FailedLogins');
-    // A function that did not run in a period has no datapoint, and arithmetic on a missing
-    // datapoint is missing: FILL makes it 0, so one failing function still counts.
-    const sumOverFunctions = (prefix: string, metricName: string) => new cloudwatch.MathExpression({
-      expression: appFunctions.map((_, i) => `FILL(${prefix}${i}, 0)`).join(' + '),
-      usingMetrics: Object.fromEntries(appFunctions.map((handler, i) => [`${prefix}${i}`, lambdaMetric(handler, metricName)])),
-    });
-    const errorRate = new cloudwatch.MathExpression({
-      label: 'Lambda error rate (%)',
-      expression: `IF(invocations > 0, 100 * errors / invocations, 0)`,
-      usingMetrics: {
-        errors: sumOverFunctions('e', 'Errors'),
-        invocations: sumOverFunctions('i', 'Invocations'),
-      },
-      period: FIVE_MINUTES,
+    // One error-rate alarm per function (two metrics and the expression each): an alarm may read at
+    // most 10 metrics, and eight functions bring sixteen. The composite alarm below joins them and
+    // is the one that notifies. A function that ran without failing may have no Errors datapoint:
+    // FILL makes it 0. A function that did not run has no rate at all, which is not breaching.
+    const functionErrorRateAlarms = appFunctions.map((handler) => new cloudwatch.Alarm(this, `ErrorRateAlarm-${handler}`, {
+      alarmName: functionErrorRateAlarmName(names, handler),
+      alarmDescription: `${handler}: errors above ${props.alarms.errorRatePercent}% of its invocations in 5 minutes in ${names.region} (part of ${alarmName.errorRate})`,
+      metric: new cloudwatch.MathExpression({
+        label: `${handler} error rate (%)`,
+        expression: 'IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)',
+        usingMetrics: { errors: lambdaMetric(handler, 'Errors'), invocations: lambdaMetric(handler, 'Invocations') },
+        period: FIVE_MINUTES,
+      }),
+      threshold: props.alarms.errorRatePercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }));
+    const errorRateAlarm = new cloudwatch.CompositeAlarm(this, 'ErrorRateCompositeAlarm', {
+      compositeAlarmName: alarmName.errorRate,
+      alarmDescription: `A Lambda function's errors are above ${props.alarms.errorRatePercent}% of its invocations in ${names.region} (the triggering alarm names it)`,
+      alarmRule: cloudwatch.AlarmRule.anyOf(...functionErrorRateAlarms),
     });
 
     const alarms = [
@@ -112,15 +140,7 @@ export class MonitoringStack extends Stack {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      new cloudwatch.Alarm(this, 'ErrorRateAlarm', {
-        alarmName: alarmName.errorRate,
-        alarmDescription: `Lambda errors above ${props.alarms.errorRatePercent}% of invocations in ${names.region}`,
-        metric: errorRate,
-        threshold: props.alarms.errorRatePercent,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      errorRateAlarm,
       new cloudwatch.Alarm(this, 'ClickDlqAlarm', {
         alarmName: alarmName.clickDlqNotEmpty,
         alarmDescription: 'Click events are waiting in the dead-letter queue (the replayer should drain it)',
@@ -144,6 +164,23 @@ export class MonitoringStack extends Stack {
       alarm.addAlarmAction(new actions.SnsAction(topic));
       alarm.addOkAction(new actions.SnsAction(topic));
     }
+
+    // The post-deploy check's own alarm: its metric is never emitted, so it is OK (missing data is
+    // not breaching) until the check sets it to ALARM with SetAlarmState, and CloudWatch sets it back
+    // at its next evaluation. It proves CloudWatch → SNS → notifier → Slack on every release without
+    // touching the real alarms; the notifier posts its ALARM as a short informational line and
+    // does not post its OK. Not on the dashboard: it never means anything is wrong.
+    const alarmPathCheck = new cloudwatch.Alarm(this, 'AlarmPathCheckAlarm', {
+      alarmName: alarmName.alarmPathCheck,
+      alarmDescription: `Release check only: the post-deploy check sets this alarm to ALARM to prove the Slack path in ${names.region}. No action needed.`,
+      metric: new cloudwatch.Metric({ namespace, metricName: 'AlarmPathCheckNeverEmitted', statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarmPathCheck.addAlarmAction(new actions.SnsAction(topic));
+    alarmPathCheck.addOkAction(new actions.SnsAction(topic));
 
     const apiId = readParameter(this, names, PARAMETER_KEYS.apiId);
     const apiMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({

@@ -17,9 +17,17 @@ export interface RegionCheckStepProps {
 }
 
 /**
+ * The browser the check's page test drives. The pipeline's codeBuildDefaults use CodeBuild's
+ * standard:7.0 image, which ships Google Chrome (stable) as `google-chrome` and a Chromium snapshot
+ * build as /usr/local/bin/chromium, but no /usr/bin/chromium: the released Chrome is the one to test.
+ */
+export const CHECK_BROWSER = 'google-chrome';
+
+/**
  * Post-deploy integration step for one region (P6): runs the end-to-end suite (integ/) against the
- * region just deployed. It runs in the pipeline's region, so `AWS_REGION` points the suite's AWS
- * clients at the region it checks. Its role may do exactly what the suite does there.
+ * region just deployed, browser test included. It runs in the pipeline's region, so `AWS_REGION`
+ * points the suite's AWS clients at the region it checks. E2E_PRODUCTION makes the suite prove each
+ * path without disturbing production (integ/target.ts). Its role may do exactly what the suite does there.
  */
 export class RegionCheckStep extends CodeBuildStep {
   constructor(id: string, props: RegionCheckStepProps) {
@@ -31,15 +39,18 @@ export class RegionCheckStep extends CodeBuildStep {
         API_URL: props.stage.apiUrl,
         SITE_URL: props.stage.siteUrl,
       },
-      // The deployed app may have real users clicking while the suite counts its own clicks.
-      env: { AWS_REGION: props.names.region, EXPECTED_REGION: props.names.region, E2E_SHARED_TRAFFIC: 'true' },
+      env: { AWS_REGION: props.names.region, EXPECTED_REGION: props.names.region, E2E_PRODUCTION: 'true', CHROME_PATH: CHECK_BROWSER },
       partialBuildSpec: partialBuildSpec(props.reportGroup),
       rolePolicyStatements: [reportPublishingStatement(props.reportGroup), ...journeyPermissions(props)],
     });
   }
 }
 
-/** What integ/user-journey.e2e.ts does in the region under test, and nothing more. */
+/**
+ * What the end-to-end suite does in the region under test in production mode, and nothing more
+ * (test/lib/journey-permissions.test.ts derives the suite's SDK commands from its source and checks
+ * each is granted here).
+ */
 export function journeyPermissions({ names, account, partition }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition'>): iam.PolicyStatement[] {
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${names.region}:${account}:${resource}`;
   return [
@@ -52,7 +63,8 @@ export function journeyPermissions({ names, account, partition }: Pick<RegionChe
       resources: [arn('cognito-idp', 'userpool/*')],
     }),
     new iam.PolicyStatement({
-      actions: ['dynamodb:Query'],
+      // Query: counters, login records, delivery records; GetItem: is a click marked counted.
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
       resources: [arn('dynamodb', `table/${globalName(names, 'data')}`)],
     }),
     new iam.PolicyStatement({
@@ -60,8 +72,15 @@ export function journeyPermissions({ names, account, partition }: Pick<RegionChe
       resources: [arn('sqs', queueNames(names).clickDlq)],
     }),
     new iam.PolicyStatement({
+      // Only the alarm that exists for the check: the real alarms are never set by a release.
       actions: ['cloudwatch:SetAlarmState'],
-      resources: [arn('cloudwatch', `alarm:${alarmNames(names).failedLogins}`)],
+      resources: [arn('cloudwatch', `alarm:${alarmNames(names).alarmPathCheck}`)],
+    }),
+    new iam.PolicyStatement({
+      // GetStage on the user API's `$default` stage, to compare its throttles with lib/limits.ts.
+      // The API id is generated when the region's Api stack deploys, after this role exists.
+      actions: ['apigateway:GET'],
+      resources: [`arn:${partition}:apigateway:${names.region}::/apis/*/stages/$default`],
     }),
   ];
 }

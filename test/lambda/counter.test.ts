@@ -50,6 +50,17 @@ describe('counter handler (A9)', () => {
     expect(addMetric).toHaveBeenCalledWith('ClicksCounted', 'Count', 1);
   });
 
+  test('an event naming another region counts into this region\'s shard, never the other region\'s', async () => {
+    const shards = tableRememberingClicks();
+
+    // This function runs in us-west-2 (AWS_REGION); the click happened in us-east-1.
+    await expect(handler(clickEvent({ ...detail, region: 'us-east-1' }))).resolves.toBe('counted');
+
+    expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
+    const [increment] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!.slice(1);
+    expect(increment.Update!.Key).toEqual({ pk: 'VIEWS#home', sk: 'REGION#us-west-2' });
+  });
+
   test('a redelivered event is counted once', async () => {
     const shards = tableRememberingClicks();
 

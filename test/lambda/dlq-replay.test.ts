@@ -75,6 +75,16 @@ describe('DLQ replayer (A10)', () => {
     expect(metricsAdded()).toEqual({ ReplayedClicks: 1, ReplayFailures: 0 });
   });
 
+  test('a click from another region replayed here counts into this region\'s shard', async () => {
+    const table = tableRememberingClicks();
+
+    // This replayer runs in us-west-2 (AWS_REGION); the click happened, and was dead-lettered, in us-east-1.
+    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef', { region: 'us-east-1' }), { region: 'us-east-1' })]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(Object.fromEntries(table.shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
+  });
+
   test('a click that was counted before is a success, not counted again', async () => {
     const table = tableRememberingClicks(['click-0001-abcdef']);
 

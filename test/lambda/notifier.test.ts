@@ -9,7 +9,8 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  createNotifier, deliver, formatAlarm, formatNotice, parseAlarmChange, parseWebhookUrl, ConfigurationError, type NotifierDependencies,
+  createNotifier, deliver, failureKind, formatAlarm, formatNotice, formatReleaseCheck, parseAlarmChange, parseWebhookUrl, ConfigurationError,
+  type NotifierDependencies,
 } from '../../lambda/notifier';
 
 const SECRET_TOKEN = 'XyZsecretTOKEN0123456789';
@@ -346,5 +347,75 @@ describe('message formatting', () => {
     expect(parseAlarmChange('[1,2]', 'us-east-1')).toBeUndefined();
     expect(parseAlarmChange(alarmMessage({ NewStateValue: 'MAYBE' }), 'us-east-1')).toBeUndefined();
     expect(parseAlarmChange(alarmMessage({ AlarmName: '' }), 'us-east-1')).toBeUndefined();
+  });
+});
+
+describe('the release check alarm (CHECK_ALARM_NAME)', () => {
+  const CHECK_ALARM = 'regionalapp-prod-alarm-path-check-us-east-1';
+  const checkAlarm = (overrides: Record<string, unknown> = {}) => alarmMessage({
+    AlarmName: CHECK_ALARM, AlarmArn: `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${CHECK_ALARM}`, NewStateReason: 'release check', ...overrides,
+  });
+  beforeEach(() => { process.env.CHECK_ALARM_NAME = CHECK_ALARM; });
+  afterEach(() => { delete process.env.CHECK_ALARM_NAME; });
+
+  test('its ALARM is posted as one short informational line, and recorded as delivered', async () => {
+    const fetch = fakeFetch(200);
+    await harness(fetch).handler(snsEvent(checkAlarm()));
+
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ text: ':white_check_mark: release check: alarm path works in us-east-1, no action needed' });
+    expect(deliveryRecords()).toEqual([expect.objectContaining({ pk: `DELIVERY#${CHECK_ALARM}`, outcome: 'delivered', state: 'ALARM' })]);
+  });
+
+  test('its return to OK is recorded but not posted', async () => {
+    const fetch = fakeFetch();
+    await harness(fetch).handler(snsEvent(checkAlarm({ NewStateValue: 'OK', OldStateValue: 'ALARM' })));
+
+    expect(fetch).not.toHaveBeenCalled();
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(deliveryRecords()).toEqual([expect.objectContaining({ pk: `DELIVERY#${CHECK_ALARM}`, outcome: 'not posted', state: 'OK', attempts: 0 })]);
+    expect(output.join('\n')).not.toContain('SlackDelivery');
+  });
+
+  test('another alarm is posted as usual, OK included', async () => {
+    const fetch = fakeFetch(200);
+    await harness(fetch).handler(snsEvent(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM' })));
+
+    expect(JSON.parse(String(fetch.mock.calls[0][1]?.body)).text).toContain(`:white_check_mark: OK — ${ALARM_NAME} (us-east-1)`);
+  });
+
+  test('formatReleaseCheck names only the region', () => {
+    expect(formatReleaseCheck(parseAlarmChange(checkAlarm(), 'us-east-1')!)).toEqual({ text: ':white_check_mark: release check: alarm path works in us-east-1, no action needed' });
+  });
+});
+
+describe('failure kinds in the delivery record (what the post-deploy check gates on)', () => {
+  test('a Slack outage is unavailable; a refused webhook is rejected; an unusable secret is misconfigured', async () => {
+    const cases: Array<[Parameters<typeof fakeFetch>, string]> = [
+      [[503, 503, 503], 'unavailable'],
+      [[429, 429, 429], 'unavailable'],
+      [[networkError(), networkError(), networkError()], 'unavailable'],
+      [[404], 'rejected'],
+      [[403], 'rejected'],
+      [[410], 'rejected'],
+      [[400], 'rejected'],
+      [[301], 'rejected'],
+    ];
+    for (const [outcomes, kind] of cases) {
+      db.resetHistory();
+      await harness(fakeFetch(...outcomes)).handler(snsEvent()).catch(() => undefined);
+      expect([outcomes, deliveryRecords()[0].failureKind]).toEqual([outcomes, kind]);
+    }
+    db.resetHistory();
+    await harness(fakeFetch(200)).handler(snsEvent());
+    expect(deliveryRecords()[0].failureKind).toBeUndefined();
+  });
+
+  test('a secret that is not a URL, or a host that does not resolve, is misconfigured', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'not a url' });
+    await harness(fakeFetch()).handler(snsEvent()).catch(() => undefined);
+    expect(deliveryRecords()[0]).toMatchObject({ outcome: 'failed', attempts: 0, failureKind: 'misconfigured' });
+    expect(failureKind({ outcome: 'failed', attempts: 3, reason: 'TypeError/ENOTFOUND' })).toBe('misconfigured');
+    expect(failureKind({ outcome: 'failed', attempts: 3, reason: 'TypeError/EAI_AGAIN' })).toBe('unavailable');
+    expect(failureKind({ outcome: 'failed', attempts: 1, httpStatus: 429, reason: 'HTTP 429 (retry-after 30 s is longer than 3 s)' })).toBe('unavailable');
   });
 });

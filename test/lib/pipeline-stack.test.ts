@@ -39,6 +39,19 @@ describe('PipelineStack, wave rollout (default)', () => {
     });
   });
 
+  test('the source action\'s role may use the connection under both service prefixes (CodeConnections rename)', () => {
+    const connectionArn = deployableConfig().connectionArn;
+    const [sourceAction] = pipelineResource(template).Properties.Stages[0].Actions;
+    const roleId = sourceAction.RoleArn['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => policy.Properties.Roles.some((role: { Ref?: string }) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[]);
+    const actionsOnConnection = statements
+      .filter((statement) => statement.Effect === 'Allow' && [statement.Resource].flat().includes(connectionArn))
+      .flatMap((statement) => [statement.Action].flat());
+    expect(actionsOnConnection).toEqual(expect.arrayContaining(['codestar-connections:UseConnection', 'codeconnections:UseConnection']));
+  });
+
   test('publishes assets with one job per asset type', () => {
     const assets = stages.find((stage) => stage.name === 'Assets');
     expect(assets?.actions.map((action) => action.name)).toEqual(['FileAssets']);
@@ -87,7 +100,15 @@ describe('PipelineStack, wave rollout (default)', () => {
     const regionOf = (check: Record<string, any>) =>
       check.Properties.Environment.EnvironmentVariables.find((variable: { Name: string }) => variable.Name === 'AWS_REGION')?.Value;
     expect(checks.map(regionOf).sort()).toEqual(['us-east-1', 'us-west-2']);
-    for (const check of checks) expect(buildSpecOf(check).phases.install.commands).toEqual(['npm ci']);
+    for (const check of checks) {
+      expect(buildSpecOf(check).phases.install.commands).toEqual(['npm ci']);
+      // standard:7.0 ships Google Chrome as google-chrome: the browser test runs, in production mode.
+      expect(check.Properties.Environment.Image).toBe('aws/codebuild/standard:7.0');
+      expect(check.Properties.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([
+        { Name: 'E2E_PRODUCTION', Type: 'PLAINTEXT', Value: 'true' },
+        { Name: 'CHROME_PATH', Type: 'PLAINTEXT', Value: 'google-chrome' },
+      ]));
+    }
 
     // The outputs arrive as action variables from the same region's deploy actions.
     const wave = pipelineResource(template).Properties.Stages.find((stage: { Name: string }) => stage.Name === 'RegionalApp');
@@ -114,8 +135,11 @@ describe('PipelineStack, wave rollout (default)', () => {
         .flatMap((statement) => [statement.Action].flat())
         .sort();
       expect(actionsOn(new RegExp(`:sqs:${region}:\\d+:regionalapp-prod-click-dlq-${region}"`))).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
-      expect(actionsOn(new RegExp(`:cloudwatch:${region}:\\d+:alarm:regionalapp-prod-failed-logins-${region}"`))).toEqual(['cloudwatch:SetAlarmState']);
-      expect(actionsOn(/table\/regionalapp-prod-data"/)).toEqual(['dynamodb:Query']);
+      // SetAlarmState only on the check's own alarm: a release never sets the real alarms.
+      expect(actionsOn(new RegExp(`:cloudwatch:${region}:\\d+:alarm:regionalapp-prod-alarm-path-check-${region}"`))).toEqual(['cloudwatch:SetAlarmState']);
+      expect(actionsOn(/:cloudwatch:/)).toEqual(['cloudwatch:SetAlarmState']);
+      expect(actionsOn(/table\/regionalapp-prod-data"/)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      expect(actionsOn(new RegExp(`:apigateway:${region}::/apis/\\*/stages/\\$default"`))).toEqual(['apigateway:GET']);
       expect(actionsOn(/userpool\/\*"/)).toEqual(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminDeleteUser', 'cognito-idp:AdminSetUserPassword']);
     }
   });

@@ -1,7 +1,8 @@
 import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AlarmWatcher, alarmSnsMessage, evaluateAlarm, type AlarmDefinition, type AlarmState, type AlarmTransition,
+  AlarmWatcher, alarmSnsMessage, compileAlarmRule, evaluateAlarm, evaluateAlarmRule,
+  type AlarmDefinition, type AlarmState, type AlarmTransition, type AnyAlarmDefinition, type CompositeAlarmDefinition,
 } from '../../local/alarm-evaluator';
 import { MetricStore, type MetricKey } from '../../local/metric-store';
 import { formatAlarm, parseAlarmChange } from '../../lambda/notifier';
@@ -52,7 +53,7 @@ function lambdaStat(id: string, metricName: string, functionName: string) {
   };
 }
 
-/** The app's error-rate alarm, shaped as synthesized (two functions instead of eight). */
+/** A metric-math alarm over two functions' summed metrics, with nested expressions (the shape of the app's first error-rate alarm). */
 const errorRateAlarm: AlarmDefinition = {
   AlarmName: 'regionalapp-test-error-rate-us-east-1',
   AlarmDescription: 'Lambda errors above 5% of invocations in us-east-1',
@@ -73,6 +74,43 @@ const errorRateAlarm: AlarmDefinition = {
 
 function lambdaKey(metricName: string, functionName: string): MetricKey {
   return { namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: functionName } };
+}
+
+const ALARM_TOPIC = 'arn:aws:sns:us-east-1:111122223333:regionalapp-test-alarms-us-east-1';
+const arnOf = (alarmName: string) => `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${alarmName}`;
+
+/** One function's error-rate alarm, as the app synthesizes it: that function's two metrics and the rate, no actions. */
+function functionErrorRateAlarm(functionName: string): AlarmDefinition {
+  return {
+    AlarmName: `regionalapp-test-error-rate-${functionName}-us-east-1`,
+    ComparisonOperator: 'GreaterThanThreshold',
+    EvaluationPeriods: 1,
+    Threshold: 5,
+    TreatMissingData: 'notBreaching',
+    Metrics: [
+      { Id: 'expr_1', Expression: 'IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / FILL(invocations, 0), 0)', Label: `${functionName} error rate (%)`, ReturnData: true },
+      lambdaStat('errors', 'Errors', functionName),
+      lambdaStat('invocations', 'Invocations', functionName),
+    ],
+  };
+}
+const loginErrors = functionErrorRateAlarm('login');
+const clickErrors = functionErrorRateAlarm('click');
+
+/** The app's error-rate composite alarm, its rule as CDK renders AlarmRule.anyOf (the ARNs resolved). */
+const errorRateComposite: CompositeAlarmDefinition = {
+  AlarmName: 'regionalapp-test-error-rate-us-east-1',
+  AlarmDescription: 'A Lambda function\'s errors are above 5% of its invocations in us-east-1',
+  AlarmRule: `(ALARM("${arnOf(loginErrors.AlarmName)}") OR ALARM("${arnOf(clickErrors.AlarmName)}"))`,
+  AlarmActions: [ALARM_TOPIC],
+  OKActions: [ALARM_TOPIC],
+};
+
+/** `total` invocations of a function, `failed` of them errors, one a second ending just before `endMs`. */
+function invocations(store: MetricStore, functionName: string, total: number, failed: number, endMs = T0): void {
+  putMany(store, lambdaKey('Invocations', functionName), total, endMs);
+  putMany(store, lambdaKey('Errors', functionName), total - failed, endMs, 0);
+  putMany(store, lambdaKey('Errors', functionName), failed, endMs);
 }
 
 /** `count` datapoints of `value`, one a second ending just before `endMs`. */
@@ -181,12 +219,7 @@ describe('evaluateAlarm', () => {
     expect(evaluateAlarm({ ...failedLoginsAlarm, ComparisonOperator: comparisonOperator }, store, T0, 'OK').state).toBe(expected);
   });
 
-  describe('metric math: the error-rate alarm', () => {
-    function invocations(store: MetricStore, functionName: string, total: number, failed: number): void {
-      putMany(store, lambdaKey('Invocations', functionName), total, T0);
-      putMany(store, lambdaKey('Errors', functionName), total - failed, T0, 0);
-      putMany(store, lambdaKey('Errors', functionName), failed, T0);
-    }
+  describe('metric math: summed error rates, and one function\'s', () => {
 
     test('is the percentage of all functions\' invocations that failed', () => {
       const store = new MetricStore();
@@ -200,6 +233,17 @@ describe('evaluateAlarm', () => {
       expect(alarm.state).toBe('ALARM');
       expect(alarm.value).toBeCloseTo(100 * 2 / 21);
       expect(alarm.reason).toContain('was greater than the threshold (5.0)');
+    });
+
+    test('one function\'s alarm: a run without Errors datapoints is 0%, no invocations at all is 0% too (OK)', () => {
+      const store = new MetricStore();
+      putMany(store, lambdaKey('Invocations', 'login'), 10, T0);
+      expect(evaluateAlarm(loginErrors, store, T0, 'ALARM')).toMatchObject({ state: 'OK', value: 0 });
+
+      invocations(store, 'login', 10, 2);
+      expect(evaluateAlarm(loginErrors, store, T0, 'OK')).toMatchObject({ state: 'ALARM', value: 10 });
+
+      expect(evaluateAlarm(loginErrors, new MetricStore(), T0, 'ALARM')).toMatchObject({ state: 'OK', value: 0 });
     });
 
     test('a period without invocations has no error rate, which notBreaching counts as OK', () => {
@@ -334,7 +378,7 @@ describe('AlarmWatcher', () => {
     };
   }
 
-  function watcher(alarms: readonly AlarmDefinition[], options: { metrics?: MetricStore; onTransition?: (transition: AlarmTransition) => Promise<void> } = {}) {
+  function watcher(alarms: readonly AnyAlarmDefinition[], options: { metrics?: MetricStore; onTransition?: (transition: AlarmTransition) => Promise<void> } = {}) {
     let nowMs = T0;
     const transitions: string[] = [];
     const metrics = options.metrics ?? new MetricStore();
@@ -487,5 +531,197 @@ describe('AlarmWatcher', () => {
       expect.stringMatching(/Alarm not-deployed is not in the CloudWatch emulator for us-east-1/),
       expect.stringMatching(/Alarm broken cannot be evaluated locally .*statistic TrimmedMean/),
     ]);
+  });
+
+  describe('composite alarms (kept and evaluated here: moto cannot store them)', () => {
+    test('the error-rate composite follows its children: ALARM after the child that failed, OK after the last one recovers', async () => {
+      emulator({ [loginErrors.AlarmName]: 'OK', [clickErrors.AlarmName]: 'OK' });
+      const reported: AlarmTransition[] = [];
+      const { watcher: alarms, metrics, advance } = watcher([loginErrors, clickErrors, errorRateComposite], { onTransition: async (transition) => { reported.push(transition); } });
+      const summary = () => reported.map(({ alarm, oldState, newState }) => `${alarm.AlarmName}: ${oldState} → ${newState}`);
+      await alarms.tick();
+      expect(reported).toEqual([]);
+
+      // 1 of 10 login invocations failed: 10% > 5%.
+      invocations(metrics, 'login', 10, 1, T0 + 10_000);
+      advance(10_000);
+      await alarms.tick();
+
+      expect(summary()).toEqual([`${loginErrors.AlarmName}: OK → ALARM`, `${errorRateComposite.AlarmName}: OK → ALARM`]);
+      expect(reported[1]).toMatchObject({
+        reason: `${arnOf(loginErrors.AlarmName)} transitioned to ALARM at Wednesday 01 May, 2024 12:00:10 UTC`,
+        timestamp: '2024-05-01T12:00:10.000Z',
+        triggeringChildren: [{ arn: arnOf(loginErrors.AlarmName), state: 'ALARM', timestamp: '2024-05-01T12:00:10.000Z' }],
+      });
+
+      // A second failing function changes nothing for the composite; it stays in ALARM.
+      invocations(metrics, 'click', 4, 4, T0 + 20_000);
+      advance(10_000);
+      await alarms.tick();
+      expect(summary().slice(2)).toEqual([`${clickErrors.AlarmName}: OK → ALARM`]);
+
+      // The login errors (12:00:00–12:00:09) age out first; the composite clears only with the click
+      // errors (12:00:16–12:00:19).
+      advance(PERIOD_MS - 8_000);
+      await alarms.tick();
+      expect(summary().slice(3)).toEqual([`${loginErrors.AlarmName}: ALARM → OK`]);
+      advance(10_000);
+      await alarms.tick();
+      expect(summary().slice(4)).toEqual([`${clickErrors.AlarmName}: ALARM → OK`, `${errorRateComposite.AlarmName}: ALARM → OK`]);
+      expect(reported[5].reason).toBe(`${arnOf(clickErrors.AlarmName)} transitioned to OK at Wednesday 01 May, 2024 12:05:22 UTC`);
+    });
+
+    test('its transition reaches the notifier as CloudWatch\'s composite-alarm message', async () => {
+      emulator({ [loginErrors.AlarmName]: 'OK', [clickErrors.AlarmName]: 'OK' });
+      const messages: Record<string, any>[] = [];
+      const { watcher: alarms, metrics, advance } = watcher([loginErrors, clickErrors, errorRateComposite], {
+        onTransition: async (transition) => { if (transition.alarm === errorRateComposite) messages.push(JSON.parse(alarmSnsMessage(transition, 'us-east-1', '111122223333'))); },
+      });
+      await alarms.tick();
+      invocations(metrics, 'click', 2, 1, T0 + 10_000);
+      advance(10_000);
+      await alarms.tick();
+
+      expect(messages).toHaveLength(1);
+      expect(Object.keys(messages[0])).toEqual([
+        'AlarmName', 'AlarmDescription', 'AWSAccountId', 'NewStateValue', 'NewStateReason', 'StateChangeTime', 'Region', 'AlarmArn',
+        'OKActions', 'AlarmActions', 'InsufficientDataActions', 'OldStateValue', 'AlarmRule', 'TriggeringChildren',
+      ]);
+      expect(messages[0]).toMatchObject({
+        AlarmName: errorRateComposite.AlarmName,
+        NewStateValue: 'ALARM',
+        OldStateValue: 'OK',
+        StateChangeTime: '2024-05-01T12:00:10.000+0000',
+        AlarmArn: arnOf(errorRateComposite.AlarmName),
+        AlarmActions: [ALARM_TOPIC],
+        OKActions: [ALARM_TOPIC],
+        AlarmRule: errorRateComposite.AlarmRule,
+        TriggeringChildren: [{ Arn: arnOf(clickErrors.AlarmName), State: { Value: 'ALARM', Timestamp: '2024-05-01T12:00:10.000+0000' } }],
+      });
+      expect(parseAlarmChange(JSON.stringify(messages[0]), 'us-west-2')).toMatchObject({ name: errorRateComposite.AlarmName, state: 'ALARM', previousState: 'OK', region: 'us-east-1' });
+    });
+
+    test('a state set on a child from outside counts too, and only metric alarms are read from the emulator', async () => {
+      const ignoring = { ...loginErrors, TreatMissingData: 'ignore', Metrics: [{ ...loginErrors.Metrics![0], Expression: '100 * errors / invocations' }, ...loginErrors.Metrics!.slice(1)] };
+      const emulated = emulator({ [ignoring.AlarmName]: 'OK', [clickErrors.AlarmName]: 'OK' });
+      const { watcher: alarms, transitions } = watcher([errorRateComposite, ignoring, clickErrors]);
+      await alarms.tick();
+
+      emulated.setAlarmState(ignoring.AlarmName, 'ALARM', 'Testing the Slack path');
+      await alarms.tick();
+
+      expect(transitions).toEqual([`${ignoring.AlarmName}: OK → ALARM`, `${errorRateComposite.AlarmName}: OK → ALARM`]);
+      for (const call of cloudwatchMock.commandCalls(DescribeAlarmsCommand)) expect(call.args[0].input.AlarmNames).toEqual([ignoring.AlarmName, clickErrors.AlarmName]);
+    });
+
+    test('composites of composites are evaluated children first, in the same round', async () => {
+      emulator({ [loginErrors.AlarmName]: 'ALARM', [clickErrors.AlarmName]: 'OK', [failedLoginsAlarm.AlarmName]: 'OK' });
+      const page: CompositeAlarmDefinition = { AlarmName: 'page-someone', AlarmRule: `ALARM(${errorRateComposite.AlarmName}) AND NOT ALARM("${failedLoginsAlarm.AlarmName}")` };
+      // Login errors stay in ALARM on their own data.
+      const metrics = new MetricStore();
+      invocations(metrics, 'login', 1, 1, T0);
+      const { watcher: alarms, transitions } = watcher([page, errorRateComposite, loginErrors, clickErrors, failedLoginsAlarm], { metrics });
+
+      await alarms.tick();
+
+      expect(transitions).toEqual([`${errorRateComposite.AlarmName}: OK → ALARM`, 'page-someone: OK → ALARM']);
+    });
+
+    test('a composite reading an alarm without a state, or with a rule it cannot read, is logged once and skipped; the others still run', async () => {
+      emulator({ [loginErrors.AlarmName]: 'ALARM' });
+      const waiting: CompositeAlarmDefinition = { AlarmName: 'waiting', AlarmRule: 'ALARM(not-deployed) OR TRUE' };
+      const unreadable: CompositeAlarmDefinition = { AlarmName: 'unreadable', AlarmRule: 'ALARM(a) XOR ALARM(b)' };
+      const ring: CompositeAlarmDefinition[] = [{ AlarmName: 'ring-a', AlarmRule: 'ALARM(ring-b)' }, { AlarmName: 'ring-b', AlarmRule: 'ALARM(ring-a)' }];
+      const working: CompositeAlarmDefinition = { AlarmName: 'working', AlarmRule: `ALARM("${arnOf(loginErrors.AlarmName)}")` };
+      const metrics = new MetricStore();
+      invocations(metrics, 'login', 1, 1, T0);
+      const { watcher: alarms, transitions } = watcher([loginErrors, waiting, unreadable, working], { metrics });
+
+      await alarms.tick();
+      await alarms.tick();
+
+      expect(transitions).toEqual(['working: OK → ALARM']);
+      expect(consoleError.mock.calls.map(([message]) => String(message))).toEqual([
+        expect.stringMatching(/Composite alarm waiting is skipped: its rule reads not-deployed, with no state in us-east-1/),
+        expect.stringMatching(/Composite alarm unreadable cannot be evaluated locally .*AlarmRule "ALARM\(a\) XOR ALARM\(b\)": unexpected "XOR ALARM\(b\)"/),
+      ]);
+
+      consoleError.mockClear();
+      const { watcher: cyclic } = watcher(ring);
+      await cyclic.tick();
+      expect(consoleError.mock.calls.map(([message]) => String(message))).toEqual([
+        expect.stringMatching(/Composite alarm ring-a cannot be evaluated locally .*cycle: ring-a → ring-b → ring-a/),
+        expect.stringMatching(/Composite alarm ring-b cannot be evaluated locally .*cycle/),
+      ]);
+    });
+  });
+});
+
+describe('compileAlarmRule and evaluateAlarmRule (composite AlarmRule)', () => {
+  const states: Record<string, AlarmState> = { up: 'OK', down: 'ALARM', new: 'INSUFFICIENT_DATA', 'with space': 'ALARM' };
+  const truth = (rule: string) => evaluateAlarmRule(rule, states);
+
+  test.each([
+    ['ALARM(down)', true],
+    ['ALARM(up)', false],
+    ['OK(up)', true],
+    ['OK(new)', false],
+    ['INSUFFICIENT_DATA(new)', true],
+    ['INSUFFICIENT_DATA(down)', false],
+    ['TRUE', true],
+    ['FALSE', false],
+  ])('%s is %s', (rule, expected) => {
+    expect(truth(rule)).toBe(expected);
+  });
+
+  test('NOT binds tightest, then AND, then OR; parentheses group', () => {
+    expect(truth('ALARM(down) OR ALARM(up) AND ALARM(up)')).toBe(true);
+    expect(truth('(ALARM(down) OR ALARM(up)) AND ALARM(up)')).toBe(false);
+    expect(truth('NOT ALARM(up) AND OK(up)')).toBe(true);
+    expect(truth('NOT (ALARM(up) OR OK(up))')).toBe(false);
+    expect(truth('NOT NOT ALARM(down)')).toBe(true);
+    expect(truth('ALARM(down) AND NOT ALARM(up) AND (FALSE OR TRUE)')).toBe(true);
+  });
+
+  test('alarms are named or given by ARN, in double quotes or not; keywords in any case', () => {
+    const arn = 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:down';
+    expect(truth(`ALARM("${arn}")`)).toBe(true);
+    expect(truth(`ALARM(${arn})`)).toBe(true);
+    expect(truth('ALARM("down")')).toBe(true);
+    expect(truth('ALARM( down )')).toBe(true);
+    expect(truth('ALARM("with space")')).toBe(true);
+    expect(truth('alarm(down) and not ok(down) or false')).toBe(true);
+    expect(truth('ALARM (down)')).toBe(true);
+  });
+
+  test('lists the alarms it reads, each once, in order of first use, names for ARNs', () => {
+    const rule = compileAlarmRule('(ALARM("arn:aws:cloudwatch:us-east-1:111122223333:alarm:b") OR ALARM(a)) AND NOT OK(b) OR TRUE');
+    expect(rule.alarms).toEqual(['b', 'a']);
+    expect(compileAlarmRule('TRUE').alarms).toEqual([]);
+  });
+
+  test('the rule CDK renders for the app\'s composite alarm reads every per-function alarm', () => {
+    expect(compileAlarmRule(errorRateComposite.AlarmRule).alarms).toEqual([loginErrors.AlarmName, clickErrors.AlarmName]);
+    expect(evaluateAlarmRule(errorRateComposite.AlarmRule, { [loginErrors.AlarmName]: 'OK', [clickErrors.AlarmName]: 'ALARM' })).toBe(true);
+    expect(evaluateAlarmRule(errorRateComposite.AlarmRule, { [loginErrors.AlarmName]: 'OK', [clickErrors.AlarmName]: 'INSUFFICIENT_DATA' })).toBe(false);
+  });
+
+  test.each([
+    ['', /unexpected end of rule/],
+    ['ALARM(down', /expected "\)" after the alarm down/],
+    ['ALARM()', /empty alarm name/],
+    ['ALARM("down)', /unterminated quoted alarm name/],
+    ['(ALARM(down)', /expected "\)"/],
+    ['ALARM(down) ALARM(up)', /unexpected "ALARM\(up\)"/],
+    ['ALARMED(down)', /expected ALARM\(…\), OK\(…\), INSUFFICIENT_DATA\(…\), TRUE, FALSE, NOT or "\(" but found "ALARMED\(down\)"/],
+    ['ALARM(down) AND', /unexpected end of rule/],
+    ['TRUEISH', /but found "TRUEISH"/],
+  ])('%j is an error naming the rule and the problem', (rule, problem) => {
+    expect(() => compileAlarmRule(rule)).toThrow(problem);
+    expect(() => compileAlarmRule(rule)).toThrow(`AlarmRule "${rule}"`);
+  });
+
+  test('an alarm without a state is an error', () => {
+    expect(() => truth('ALARM(down) OR ALARM(gone)')).toThrow(/refers to alarm\(s\) with no state: gone/);
   });
 });

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { invokeAsync, startDeliveries } from '../../local/event-delivery';
 import type { Poller } from '../../local/poller';
 import type { InvokeResult, LocalFunction } from '../../local/lambda-runtime';
+import { IamPolicies, roleArnOf } from '../../local/iam-policies';
 import type { EventSourceMapping, LocalRegion, QueuedDelivery } from '../../local/provision';
 
 const REGION = 'us-east-1';
@@ -16,6 +17,20 @@ const DLQ_URL = `http://127.0.0.1:5000/${ACCOUNT_ID}/regionalapp-local-notifier-
 const SOURCE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:regionalapp-local-clicks`;
 const SOURCE_QUEUE_URL = `http://127.0.0.1:5000/${ACCOUNT_ID}/regionalapp-local-clicks`;
 const EVENT = { source: 'regionalapp.clicks', 'detail-type': 'ClickCounted', detail: { count: 3 } };
+const RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/clicks/ClickCounted`;
+const ROLE_ARN = roleArnOf(ACCOUNT_ID, 'notifier-role');
+
+/** The templates' IAM for these tests: the function's role may poll the source queue and write to its DLQ; the rule may invoke it. */
+function grantingPolicies(): IamPolicies {
+  const policies = new IamPolicies(ACCOUNT_ID);
+  policies.addRole(ROLE_ARN, [{ PolicyName: 'default', PolicyDocument: { Version: '2012-10-17', Statement: [
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: DLQ_ARN },
+    { Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: SOURCE_QUEUE_ARN },
+  ] } }]);
+  policies.addLambdaPermission(FUNCTION_ARN, { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: RULE_ARN });
+  return policies;
+}
+const ROLE_SESSION = grantingPolicies().session(ROLE_ARN, FUNCTION_NAME).sessionArn;
 
 const sqs = mockClient(SQSClient);
 
@@ -24,9 +39,11 @@ class ScriptedFunction {
   readonly events: any[] = [];
 
   constructor(
-    readonly spec: { name: string; maximumRetryAttempts: number; deadLetterQueueArn?: string },
+    readonly spec: { name: string; maximumRetryAttempts: number; deadLetterQueueArn?: string; roleSessionArn?: string },
     private readonly answer: (attempt: number, event: any) => InvokeResult,
-  ) {}
+  ) {
+    this.spec = { roleSessionArn: ROLE_SESSION, ...spec };
+  }
 
   async invoke(event: unknown): Promise<InvokeResult> {
     this.events.push(event);
@@ -52,6 +69,8 @@ function localRegion(overrides: Partial<LocalRegion> = {}): LocalRegion {
   const functions = new Map<string, LocalFunction>();
   return {
     region: REGION,
+    policies: grantingPolicies(),
+    topicKeys: new Map(),
     functions,
     asyncRetries: new Map(),
     apis: [],
@@ -249,7 +268,7 @@ describe('startDeliveries', () => {
 
   test('a rule delivery invokes the function asynchronously with the queued event, then deletes the message', async () => {
     const fn = failingFunction(0);
-    const delivery: QueuedDelivery = { queueUrl: SOURCE_QUEUE_URL, functionArn: FUNCTION_ARN, description: `rule ClickCounted → ${FUNCTION_NAME}` };
+    const delivery: QueuedDelivery = { queueUrl: SOURCE_QUEUE_URL, functionArn: FUNCTION_ARN, description: `rule ClickCounted → ${FUNCTION_NAME}`, principal: 'events.amazonaws.com', sourceArn: RULE_ARN };
     const region = localRegion({ ruleDeliveries: [delivery] });
     region.functions.set(FUNCTION_ARN, fn.asLocalFunction());
     queueHolds([{ MessageId: 'e-1', ReceiptHandle: 'receipt-e-1', Body: JSON.stringify(EVENT) }]);
@@ -260,5 +279,30 @@ describe('startDeliveries', () => {
     expect(fn.events).toEqual([EVENT]);
     expect(deletedReceiptHandles()).toEqual([['receipt-e-1']]);
     expect(errors).toEqual([]);
+  });
+
+  test('a rule whose function has no Lambda permission for it never invokes it: the event is dropped and the denial logged', async () => {
+    const fn = failingFunction(0);
+    const region = localRegion({ ruleDeliveries: [{ queueUrl: SOURCE_QUEUE_URL, functionArn: FUNCTION_ARN, description: 'rule Other', principal: 'events.amazonaws.com', sourceArn: `${RULE_ARN}-other` }] });
+    region.functions.set(FUNCTION_ARN, fn.asLocalFunction());
+    queueHolds([{ MessageId: 'e-1', ReceiptHandle: 'receipt-e-1', Body: JSON.stringify(EVENT) }]);
+
+    start(region);
+    await eventually(() => deletedReceiptHandles().length > 0);
+
+    expect(fn.events).toEqual([]);
+    expect(region.policies.denials).toEqual([`rule Other: User: events.amazonaws.com is not authorized to perform: lambda:InvokeFunction on resource: ${FUNCTION_ARN} because no resource-based policy allows the lambda:InvokeFunction action`]);
+  });
+
+  test('an event source whose execution role may not receive from the queue never polls it', async () => {
+    const fn = failingFunction(0, { roleSessionArn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/other-role/${FUNCTION_NAME}` });
+    queueHolds(MESSAGES);
+    const region = regionWithMapping(fn);
+
+    start(region);
+    await eventually(() => region.policies.denials.length > 0);
+
+    expect(receivedCount()).toBe(0);
+    expect(region.policies.denials[0]).toContain('is not authorized to perform: sqs:ReceiveMessage');
   });
 });

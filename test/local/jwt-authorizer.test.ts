@@ -1,7 +1,13 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LocalHttpApi } from '../../local/http-gateway';
 import { JwtAuthorizer } from '../../local/jwt-authorizer';
+import type { LocalFunction } from '../../local/lambda-runtime';
+import { MetricStore } from '../../local/metric-store';
 
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Local123';
 const CLIENT_ID = 'local-web-client';
@@ -48,6 +54,27 @@ function authorizer(): JwtAuthorizer {
   return new JwtAuthorizer({ issuer: ISSUER, audience: ['some-other-client', CLIENT_ID], jwksUrl });
 }
 
+/** Tokens API Gateway answers 401 for (http-api-jwt-authorizer.html, "Authorizing API requests with a JWT authorizer"). */
+const FORGED: [string, string][] = [
+  ['another issuer', jwt({ ...idTokenClaims(), iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' })],
+  ['another audience', jwt({ ...idTokenClaims(), aud: 'someone-else' })],
+  ['another client', jwt({ ...accessTokenClaims(), client_id: 'someone-else' })],
+  ['an aud naming another client, though client_id names this one (client_id counts only without aud)', jwt({ ...idTokenClaims(), aud: 'someone-else', client_id: CLIENT_ID })],
+  ['no audience at all', jwt({ sub: 'user-1', iss: ISSUER, exp: now() + 3600 })],
+  ['a token without exp', jwt({ ...idTokenClaims(), exp: undefined })],
+  ['an expired token', jwt({ ...idTokenClaims(), iat: now() - 7200, exp: now() - 3600 })],
+  ['a token issued in the future (iat)', jwt({ ...idTokenClaims(), iat: now() + 600, exp: now() + 3600 })],
+  ['a token not valid yet (nbf)', jwt({ ...idTokenClaims(), nbf: now() + 600 })],
+  ['a changed payload', (() => {
+    const [header, , signature] = jwt(idTokenClaims()).split('.');
+    return `${header}.${base64url({ ...idTokenClaims(), sub: 'admin' })}.${signature}`;
+  })()],
+  ['a token signed by another key under the issuer\'s kid', jwt(idTokenClaims(), { key: strangerKeys.privateKey })],
+  ['a token signed by a key the JWKS does not hold', jwt(idTokenClaims(), { key: strangerKeys.privateKey, kid: 'stranger' })],
+  ['garbage', 'not-a-jwt'],
+  ['an empty bearer', 'Bearer '],
+];
+
 describe('JwtAuthorizer', () => {
   test('accepts an ID token naming the client in aud, with its claims', async () => {
     const claims = idTokenClaims();
@@ -84,25 +111,62 @@ describe('JwtAuthorizer', () => {
     expect(jwksRequests - before).toBe(1);
   });
 
-  test.each([
-    ['another issuer', jwt({ ...idTokenClaims(), iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' })],
-    ['another audience', jwt({ ...idTokenClaims(), aud: 'someone-else' })],
-    ['another client', jwt({ ...accessTokenClaims(), client_id: 'someone-else' })],
-    ['no audience at all', jwt({ sub: 'user-1', iss: ISSUER, exp: now() + 3600 })],
-    ['an expired token', jwt({ ...idTokenClaims(), iat: now() - 7200, exp: now() - 3600 })],
-    ['a changed payload', (() => {
-      const [header, , signature] = jwt(idTokenClaims()).split('.');
-      return `${header}.${base64url({ ...idTokenClaims(), sub: 'admin' })}.${signature}`;
-    })()],
-    ['a token signed by another key under the issuer\'s kid', jwt(idTokenClaims(), { key: strangerKeys.privateKey })],
-    ['a token signed by a key the JWKS does not hold', jwt(idTokenClaims(), { key: strangerKeys.privateKey, kid: 'stranger' })],
-    ['garbage', 'not-a-jwt'],
-    ['an empty bearer', 'Bearer '],
-  ])('refuses %s', async (_, header) => {
+  test('accepts a token whose aud names the client, whatever its client_id says: API Gateway evaluates aud when both are present', async () => {
+    expect(await authorizer().authorize(jwt({ ...idTokenClaims(), client_id: 'someone-else' }))).toBeDefined();
+  });
+
+  test('reads scopes from scp (a list or a string) as well as from scope', async () => {
+    const withoutScope = { ...accessTokenClaims(), scope: undefined };
+
+    expect((await authorizer().authorize(jwt({ ...withoutScope, scp: ['regionalapp/click'] })))?.scopes).toEqual(['regionalapp/click']);
+    expect((await authorizer().authorize(jwt({ ...withoutScope, scp: 'openid regionalapp/click' })))?.scopes).toEqual(['openid', 'regionalapp/click']);
+  });
+
+  test.each(FORGED)('refuses %s', async (_, header) => {
     expect(await authorizer().authorize(header)).toBeUndefined();
   });
 
   test('refuses a request without an Authorization header', async () => {
     expect(await authorizer().authorize(undefined)).toBeUndefined();
+  });
+});
+
+describe('a protected route of the local HTTP API, behind the JWT authorizer', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:views';
+  const invocations: unknown[] = [];
+  const fn = { invoke: async (event: unknown) => (invocations.push(event), { ok: true, payload: { statusCode: 200, body: 'views' } }) };
+  let api: LocalHttpApi;
+  let logDir: string;
+
+  beforeAll(async () => {
+    logDir = mkdtempSync(path.join(tmpdir(), 'jwt-gateway-test-'));
+    api = new LocalHttpApi('a1b2c3d4e5', 'jwt-test-api', '123456789012', undefined, (arn) => (arn === FUNCTION_ARN ? fn as unknown as LocalFunction : undefined), new MetricStore());
+    api.routes.push({ routeKey: 'GET /views', integrationId: 'int1', authorizerId: 'auth1' });
+    api.integrations.set('int1', FUNCTION_ARN);
+    api.authorizers.set('auth1', authorizer());
+    api.setStage({ name: '$default' }, path.join(logDir, 'access.log'));
+    await api.listen();
+  });
+  afterAll(async () => {
+    await api.close();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+  beforeEach(() => invocations.splice(0));
+
+  const get = (authorization: string) => fetch(`${api.url}/views`, { headers: { authorization } });
+
+  test('answers a valid token with the function', async () => {
+    const response = await get(`Bearer ${jwt(idTokenClaims())}`);
+
+    expect(response.status).toBe(200);
+    expect(invocations).toHaveLength(1);
+  });
+
+  test.each(FORGED)('answers 401 Unauthorized to %s, without calling the function', async (_, header) => {
+    const response = await get(header.startsWith('Bearer') ? header : `Bearer ${header}`);
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+    expect(invocations).toHaveLength(0);
   });
 });

@@ -57,6 +57,7 @@ function specFor(name: string, options: FunctionOptions): LocalFunctionSpec {
     timeoutSeconds: options.timeoutSeconds ?? 3,
     memoryMb: 256,
     maximumRetryAttempts: 2,
+    roleSessionArn: `arn:aws:sts::123456789012:assumed-role/${name}-role/${name}`,
   };
 }
 

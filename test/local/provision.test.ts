@@ -14,6 +14,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,6 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { LocalFunction } from '../../local/lambda-runtime';
+import { IamPolicies } from '../../local/iam-policies';
 import { MetricStore } from '../../local/metric-store';
 import { LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients } from '../../local/provision';
 import { regionStacks, type LocalStack } from '../../local/templates';
@@ -234,6 +236,7 @@ function newProvisioner(): RegionProvisioner {
     logDir,
     runtimeEnvironment: { AWS_REGION: REGION },
     cognitoUrl: 'http://127.0.0.1:1',
+    policies: new IamPolicies(LOCAL_ACCOUNT_ID),
   });
   provisioners.push(provisioner);
   return provisioner;
@@ -438,5 +441,44 @@ describe('CloudFormation behaviour for what the CDK code leaves unnamed or defau
     await newProvisioner().provisionStack(stack);
 
     expect(parameterValue('/probe/issuer')).toBe(`https://cognito-idp.${REGION}.amazonaws.com/${PUBLISHED[PARAMETERS.userPoolId]}`);
+  });
+});
+
+describe('permission checks AWS makes when a resource is created (L4), in the template\'s dependency order', () => {
+  const queueAndFunction = (scope: Stack) => {
+    const queue = new sqs.Queue(scope, 'Work', { visibilityTimeout: Duration.seconds(60) });
+    const fn = new lambda.Function(scope, 'Worker', {
+      runtime: lambda.Runtime.NODEJS_22_X, code: lambda.Code.fromAsset(path.join(workDir, 'greeting-function')), handler: 'index.handler', timeout: Duration.seconds(10),
+    });
+    return { queue, fn };
+  };
+
+  test('an SQS event source whose function role may not poll the queue is refused with Lambda\'s message', async () => {
+    const stack = synthesize('esm-without-grant', (scope) => {
+      const { queue, fn } = queueAndFunction(scope);
+      new lambda.EventSourceMapping(scope, 'Mapping', { target: fn, eventSourceArn: queue.queueArn });
+    });
+    await expect(newProvisioner().provisionStack(stack))
+      .rejects.toThrow(/AWS::Lambda::EventSourceMapping\) locally failed: InvalidParameterValueException: The provided execution role does not have permissions to call ReceiveMessage on SQS/);
+  });
+
+  test('the same event source with the grant CDK adds (SqsEventSource) is created', async () => {
+    const stack = synthesize('esm-with-grant', (scope) => {
+      const { queue, fn } = queueAndFunction(scope);
+      fn.addEventSource(new SqsEventSource(queue));
+    });
+    const provisioner = newProvisioner();
+    await provisioner.provisionStack(stack);
+    expect(provisioner.local.eventSourceMappings).toHaveLength(1);
+  });
+
+  test('a function whose role may not send to its dead-letter queue is refused with Lambda\'s message', async () => {
+    const stack = synthesize('dlq-without-grant', (scope) => {
+      const { queue, fn } = queueAndFunction(scope);
+      const cfn = fn.node.defaultChild as lambda.CfnFunction;
+      cfn.deadLetterConfig = { targetArn: queue.queueArn };
+    });
+    await expect(newProvisioner().provisionStack(stack))
+      .rejects.toThrow(/AWS::Lambda::Function\) locally failed: InvalidParameterValueException: The provided execution role does not have permissions to call SendMessage on SQS/);
   });
 });
