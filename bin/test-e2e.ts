@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { motoCognitoSigningKeyFile } from '../local/emulators';
 import { QUIET_SDK, startLocalEnvironment, type Endpoints } from '../local/environment';
 
 /**
@@ -9,6 +10,8 @@ import { QUIET_SDK, startLocalEnvironment, type Endpoints } from '../local/envir
  */
 
 const ROOT = path.resolve(__dirname, '..');
+
+const FORGED_TOKEN_SIGNING_KEY = motoCognitoSigningKeyFile();
 
 function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessEnv {
   const urls = endpoints.regions[region];
@@ -32,7 +35,9 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     AWS_SESSION_TOKEN: urls.checkCredentials.sessionToken,
     AWS_ENDPOINT_URL: endpoints.aws.moto,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.aws.dynamodb,
+    // Alarms are evaluated every second locally; deployed, CloudWatch's metric delay takes minutes.
     ALARM_TIMEOUT_SECONDS: '60',
+    CHECK_ALARM_TIMEOUT_SECONDS: '30',
     SLACK_MESSAGES_URL: urls.slackMessages,
     ...(peer ? {
       PEER_REGION: peer,
@@ -42,6 +47,8 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
       PEER_AWS_SESSION_TOKEN: endpoints.regions[peer].checkCredentials.sessionToken,
     } : {}),
     JEST_JUNIT_OUTPUT_NAME: `e2e-${region}.xml`,
+    // integ/forged-tokens.e2e.ts signs with the emulator's own key, so only the claim checks refuse its tokens.
+    ...(FORGED_TOKEN_SIGNING_KEY ? { FORGED_TOKEN_SIGNING_KEY } : {}),
     ...QUIET_SDK,
   };
 }
@@ -65,6 +72,10 @@ async function main(): Promise<number> {
       console.log(`\n── end-to-end suite against local ${region} ──`);
       if ((await runSuite(suiteEnvironment(environment.endpoints, region), process.argv.slice(2))) !== 0) failed++;
     }
+    // What AWS would have refused during the run (one IAM model serves every region): a missing
+    // permission in the CDK code shows up here by action and resource, whichever test it broke.
+    const denials = environment.regions[0]?.policies.denials ?? [];
+    if (denials.length > 0) console.log(`\nAccess denied during the run, as AWS would deny it:\n${denials.map((line) => `  - ${line}`).join('\n')}`);
   } finally {
     await environment.stop();
   }

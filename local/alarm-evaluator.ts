@@ -522,8 +522,7 @@ const REGION_NAMES: Readonly<Record<string, string>> = {
  */
 export function alarmSnsMessage(transition: AlarmTransition, region: string, accountId: string): string {
   const { alarm } = transition;
-  if (isCompositeAlarm(alarm)) return compositeAlarmSnsMessage({ ...transition, alarm }, region, accountId);
-  return JSON.stringify({
+  const identity = {
     AlarmName: alarm.AlarmName,
     AlarmDescription: alarm.AlarmDescription ?? null,
     AWSAccountId: accountId,
@@ -532,36 +531,19 @@ export function alarmSnsMessage(transition: AlarmTransition, region: string, acc
     StateChangeTime: cloudWatchTimestamp(transition.timestamp),
     Region: REGION_NAMES[region] ?? region,
     AlarmArn: alarmArn(region, accountId, alarm.AlarmName),
-    OldStateValue: transition.oldState,
-    OKActions: alarm.OKActions ?? [],
-    AlarmActions: alarm.AlarmActions ?? [],
-    InsufficientDataActions: alarm.InsufficientDataActions ?? [],
-    Trigger: trigger(alarm),
-  });
-}
-
-/**
- * A composite alarm's message, in the fields and order of CloudWatch's schema for composite alarms:
- * no Trigger, but the AlarmRule and the TriggeringChildren.
- */
-function compositeAlarmSnsMessage(transition: AlarmTransition & { alarm: CompositeAlarmDefinition }, region: string, accountId: string): string {
-  const { alarm } = transition;
-  return JSON.stringify({
-    AlarmName: alarm.AlarmName,
-    AlarmDescription: alarm.AlarmDescription ?? null,
-    AWSAccountId: accountId,
-    NewStateValue: transition.newState,
-    NewStateReason: transition.reason,
-    StateChangeTime: cloudWatchTimestamp(transition.timestamp),
-    Region: REGION_NAMES[region] ?? region,
-    AlarmArn: alarmArn(region, accountId, alarm.AlarmName),
-    OKActions: alarm.OKActions ?? [],
-    AlarmActions: alarm.AlarmActions ?? [],
-    InsufficientDataActions: alarm.InsufficientDataActions ?? [],
-    OldStateValue: transition.oldState,
-    AlarmRule: alarm.AlarmRule,
-    TriggeringChildren: (transition.triggeringChildren ?? []).map((child) => ({ Arn: child.arn, State: { Value: child.state, Timestamp: cloudWatchTimestamp(child.timestamp) } })),
-  });
+  };
+  const actions = { OKActions: alarm.OKActions ?? [], AlarmActions: alarm.AlarmActions ?? [], InsufficientDataActions: alarm.InsufficientDataActions ?? [] };
+  // A composite alarm's message follows CloudWatch's composite schema: no Trigger, but its rule and the children that triggered it.
+  if (isCompositeAlarm(alarm)) {
+    return JSON.stringify({
+      ...identity,
+      ...actions,
+      OldStateValue: transition.oldState,
+      AlarmRule: alarm.AlarmRule,
+      TriggeringChildren: (transition.triggeringChildren ?? []).map((child) => ({ Arn: child.arn, State: { Value: child.state, Timestamp: cloudWatchTimestamp(child.timestamp) } })),
+    });
+  }
+  return JSON.stringify({ ...identity, OldStateValue: transition.oldState, ...actions, Trigger: trigger(alarm) });
 }
 
 function alarmArn(region: string, accountId: string, alarmName: string): string {

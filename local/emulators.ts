@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 
@@ -39,6 +39,16 @@ export function checkTools(): void {
   if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) missing.push(INSTALL_JAVA);
   if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error) missing.push(INSTALL_MOTO);
   if (missing.length > 0) throw new MissingToolError(`The local environment needs tools that are not on this machine:\n- ${missing.join('\n- ')}`);
+}
+
+/**
+ * The private JWKS moto signs every Cognito pool's tokens with (it ships inside moto), for tests
+ * that forge tokens the signature check alone would accept; undefined where Python finds no moto.
+ */
+export function motoCognitoSigningKeyFile(): string | undefined {
+  const found = spawnSync('python3', ['-c', 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("moto").origin))'], { encoding: 'utf8' });
+  const file = found.status === 0 ? path.join(found.stdout.trim(), 'cognitoidp', 'resources', 'jwks-private.json.gz') : undefined;
+  return file && existsSync(file) ? file : undefined;
 }
 
 function dynamoDbLocalDirectory(): string {

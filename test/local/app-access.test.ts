@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { IamPolicies } from '../../local/iam-policies';
-import { MetricStore } from '../../local/metric-store';
-import { LOCAL_ACCOUNT_ID, RegionProvisioner } from '../../local/provision';
+import type { RegionProvisioner } from '../../local/provision';
 import { deliveryAccess } from '../../local/service-access';
 import { synthesizeLocalStages } from '../../local/synth';
 import { regionStacks, type LocalStack, type Template } from '../../local/templates';
-import { fakeEmulators } from '../support/fake-emulators';
+import { fakeProvisioner, stopLocalRegion } from '../support/fake-emulators';
 
 /**
  * The app's own templates allow every delivery AWS services make for it (L3): each alarm's
@@ -29,23 +27,12 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const { local } of provisioners) {
-    await Promise.all([...local.apis, ...local.sites].map((server) => server.close()));
-    await Promise.all([...local.functions.values()].map((fn) => fn.stop()));
-  }
+  for (const { local } of provisioners) await stopLocalRegion(local);
   rmSync(workDir, { recursive: true, force: true });
 });
 
 async function provision(region: string, edit: (stack: LocalStack) => LocalStack = (stack) => stack): Promise<RegionProvisioner> {
-  const provisioner = new RegionProvisioner({
-    region,
-    clients: fakeEmulators(region),
-    metrics: new MetricStore(),
-    logDir: workDir,
-    runtimeEnvironment: { AWS_REGION: region },
-    cognitoUrl: 'http://127.0.0.1:1',
-    policies: new IamPolicies(LOCAL_ACCOUNT_ID),
-  });
+  const provisioner = fakeProvisioner(region, workDir);
   provisioners.push(provisioner);
   for (const stack of regionStacks(outdir, region)) await provisioner.provisionStack(edit(stack));
   return provisioner;

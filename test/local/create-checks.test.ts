@@ -4,12 +4,10 @@ import * as path from 'node:path';
 import {
   CONCURRENCY_QUOTA_VARIABLE, CreateCheckError, CreateChecks, createChecksFor, type CreateCheck, type ResourceToCreate,
 } from '../../local/create-checks';
-import { IamPolicies } from '../../local/iam-policies';
-import { MetricStore } from '../../local/metric-store';
 import { LOCAL_ACCOUNT_ID, RegionProvisioner } from '../../local/provision';
 import { synthesizeLocalStages } from '../../local/synth';
 import { regionStacks, type LocalStack, type ResourceValues, type Template } from '../../local/templates';
-import { fakeEmulators } from '../support/fake-emulators';
+import { fakeProvisioner, stopLocalRegion } from '../support/fake-emulators';
 
 /**
  * Create-time validations (L4): what AWS refuses when CloudFormation creates a resource is refused
@@ -231,15 +229,7 @@ let workDir: string;
 const provisioners: RegionProvisioner[] = [];
 
 function provisioner(region = REGION): RegionProvisioner {
-  const created = new RegionProvisioner({
-    region,
-    clients: fakeEmulators(region),
-    metrics: new MetricStore(),
-    logDir: workDir,
-    runtimeEnvironment: { AWS_REGION: region },
-    cognitoUrl: 'http://127.0.0.1:1',
-    policies: new IamPolicies(LOCAL_ACCOUNT_ID),
-  });
+  const created = fakeProvisioner(region, workDir);
   provisioners.push(created);
   return created;
 }
@@ -249,10 +239,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 afterEach(async () => {
-  for (const { local } of provisioners.splice(0)) {
-    await Promise.all([...local.apis, ...local.sites].map((server) => server.close()));
-    await Promise.all([...local.functions.values()].map((fn) => fn.stop()));
-  }
+  for (const { local } of provisioners.splice(0)) await stopLocalRegion(local);
 });
 
 describe('provisioning a region', () => {

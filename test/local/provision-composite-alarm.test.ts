@@ -1,10 +1,4 @@
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -15,8 +9,9 @@ import * as path from 'node:path';
 import { AlarmWatcher, compileAlarmRule, isCompositeAlarm, type AlarmState, type AlarmTransition, type CompositeAlarmDefinition } from '../../local/alarm-evaluator';
 import { IamPolicies } from '../../local/iam-policies';
 import { MetricStore } from '../../local/metric-store';
-import { LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients } from '../../local/provision';
+import { LOCAL_ACCOUNT_ID, RegionProvisioner } from '../../local/provision';
 import { regionStacks } from '../../local/templates';
+import { sdkClients } from '../support/fake-emulators';
 
 /**
  * A composite alarm from a CDK app, provisioned locally: moto has no PutCompositeAlarm, so the
@@ -28,16 +23,7 @@ const REGION = 'eu-west-1';
 const cloudwatchMock = mockClient(CloudWatchClient);
 const ssmMock = mockClient(SSMClient);
 
-const clients: AwsClients = {
-  cloudwatch: new CloudWatchClient({ region: REGION }),
-  cognito: new CognitoIdentityProviderClient({ region: REGION }),
-  dynamodb: new DynamoDBClient({ region: REGION }),
-  events: new EventBridgeClient({ region: REGION }),
-  kinesis: new KinesisClient({ region: REGION }),
-  s3: new S3Client({ region: REGION }),
-  sqs: new SQSClient({ region: REGION }),
-  ssm: new SSMClient({ region: REGION }),
-};
+const clients = sdkClients(REGION);
 
 let workDir: string;
 

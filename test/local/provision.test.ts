@@ -24,8 +24,9 @@ import * as path from 'node:path';
 import type { LocalFunction } from '../../local/lambda-runtime';
 import { IamPolicies } from '../../local/iam-policies';
 import { MetricStore } from '../../local/metric-store';
-import { LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients } from '../../local/provision';
+import { LOCAL_ACCOUNT_ID, RegionProvisioner } from '../../local/provision';
 import { regionStacks, type LocalStack } from '../../local/templates';
+import { sdkClients } from '../support/fake-emulators';
 
 /**
  * The local environment's promise: changing a route, a table key or an env var in the CDK code
@@ -148,16 +149,7 @@ const sqsMock = mockClient(SQSClient);
 const ssmMock = mockClient(SSMClient);
 const mocks = [cloudwatch, cognito, dynamodbMock, eventbridge, kinesis, s3, sqsMock, ssmMock];
 
-const clients: AwsClients = {
-  cloudwatch: new CloudWatchClient({ region: REGION }),
-  cognito: new CognitoIdentityProviderClient({ region: REGION }),
-  dynamodb: new DynamoDBClient({ region: REGION }),
-  events: new EventBridgeClient({ region: REGION }),
-  kinesis: new KinesisClient({ region: REGION }),
-  s3: new S3Client({ region: REGION }),
-  sqs: new SQSClient({ region: REGION }),
-  ssm: new SSMClient({ region: REGION }),
-};
+const clients = sdkClients(REGION);
 
 /** moto server's queue URLs: `<endpoint>/<account>/<name>`. */
 const emulatedQueueUrl = (name: string) => `http://localhost:5000/${LOCAL_ACCOUNT_ID}/${name}`;

@@ -1,4 +1,28 @@
-import { LOCAL_ACCOUNT_ID, type AwsClients } from '../../local/provision';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { IamPolicies } from '../../local/iam-policies';
+import { MetricStore } from '../../local/metric-store';
+import { LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, type LocalRegion } from '../../local/provision';
+
+/** Real SDK clients for every service the provisioner calls (tests mock them with aws-sdk-client-mock). */
+export function sdkClients(region: string): AwsClients {
+  return {
+    cloudwatch: new CloudWatchClient({ region }),
+    cognito: new CognitoIdentityProviderClient({ region }),
+    dynamodb: new DynamoDBClient({ region }),
+    events: new EventBridgeClient({ region }),
+    kinesis: new KinesisClient({ region }),
+    s3: new S3Client({ region }),
+    sqs: new SQSClient({ region }),
+    ssm: new SSMClient({ region }),
+  };
+}
 
 /**
  * Clients that answer provisioning calls as moto does (ids, ARNs, and what earlier stacks put in
@@ -21,4 +45,23 @@ export function fakeEmulators(region: string): AwsClients {
   };
   const client = { send: async (command: { constructor: { name: string }; input: unknown }) => answers[command.constructor.name]?.(command.input) ?? {} };
   return Object.fromEntries(['cloudwatch', 'cognito', 'dynamodb', 'events', 'kinesis', 's3', 'sqs', 'ssm'].map((name) => [name, client])) as unknown as AwsClients;
+}
+
+/** A provisioner for `region` against the fake emulators, with its own IAM; logs go to `logDir`. */
+export function fakeProvisioner(region: string, logDir: string): RegionProvisioner {
+  return new RegionProvisioner({
+    region,
+    clients: fakeEmulators(region),
+    metrics: new MetricStore(),
+    logDir,
+    runtimeEnvironment: { AWS_REGION: region },
+    cognitoUrl: 'http://127.0.0.1:1',
+    policies: new IamPolicies(LOCAL_ACCOUNT_ID),
+  });
+}
+
+/** Closes the servers and execution environments a provisioned region started. */
+export async function stopLocalRegion(local: LocalRegion): Promise<void> {
+  await Promise.all([...local.apis, ...local.sites].map((server) => server.close()));
+  await Promise.all([...local.functions.values()].map((fn) => fn.stop()));
 }
