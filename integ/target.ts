@@ -12,6 +12,8 @@ import { addUser, removeUser } from '../lib/users-cli';
 export interface Target {
   readonly apiUrl: string;
   readonly region: string;
+  /** Region A, the first app region: it owns the global table, its change stream and the analytics bucket. */
+  readonly primaryRegion: string;
   readonly names: NameScope;
   readonly parameters: { readonly tableName: string; readonly apiId: string };
   readonly failedLoginsAlarm: string;
@@ -51,6 +53,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
     apiUrl: apiUrl.replace(/\/$/, ''),
     region,
     names,
+    primaryRegion: config.appRegions[0],
     parameters: {
       tableName: parameterPath(names, PARAMETER_KEYS.tableName),
       apiId: parameterPath(names, PARAMETER_KEYS.apiId),

@@ -14,6 +14,23 @@ export function resourceName(scope: NameScope, what: string): string {
   return `${scope.project}-${scope.stageName}-${what}-${scope.region}`;
 }
 
+/** S3 allows bucket names of at most 63 characters, unique across every account. */
+export const MAX_BUCKET_NAME_LENGTH = 63;
+
+/**
+ * `<project>-<stage>-<what>-<account>-<region>`: a bucket name that is the same on every deploy
+ * (so the post-deploy check's role can name it) and unique among all accounts' buckets.
+ */
+export function bucketName(scope: NameScope, account: string, what: string): string {
+  const name = `${scope.project}-${scope.stageName}-${what}-${account}-${scope.region}`;
+  // An account not known at synth (a CDK token) resolves to 12 digits at deploy time.
+  const length = name.length - account.length + 12;
+  if (length > MAX_BUCKET_NAME_LENGTH) {
+    throw new Error(`The bucket name ${name} would be ${length} characters; S3 allows ${MAX_BUCKET_NAME_LENGTH}. Shorten cdk.json's project or stageName.`);
+  }
+  return name;
+}
+
 /** `<project>-<stage>-<what>`: for resources that are the same in every region (the global table). */
 export function globalName(scope: Omit<NameScope, 'region'>, what: string): string {
   return `${scope.project}-${scope.stageName}-${what}`;
@@ -41,10 +58,14 @@ export const PARAMETER_KEYS = {
   userPoolClientId: 'identity/user-pool-client-id',
   eventBusName: 'events/bus-name',
   ingestBucketName: 'ingest/bucket-name',
+  analyticsBucketName: 'analytics/bucket-name',
   alarmTopicArn: 'monitoring/alarm-topic-arn',
   forcedFailure: 'health/forced-failure',
 } as const;
 export type ParameterKey = (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS];
+
+/** Where the post-deploy check drops its ingest file (its role may write only there). */
+export const RELEASE_CHECK_PREFIX = 'release-check/';
 
 /** Routes of the user API (A4). */
 export const ROUTES = {

@@ -2,6 +2,7 @@ import { Stack, type CfnElement } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type { IConstruct } from 'constructs';
 import type { AppConfig } from './config';
+import { bucketName, RELEASE_CHECK_PREFIX } from './names';
 import { acknowledge } from './nag';
 import type { PipelineStack } from './pipeline-stack';
 
@@ -43,6 +44,8 @@ export function acknowledgePipelineFindings(stack: PipelineStack, config: AppCon
       'The post-deploy check reads the region\'s published names (user pool, table) from the app\'s own SSM parameter path.');
     acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:cognito-idp:${appRegion}:${account}:userpool/*]`,
       'The user pool ID is generated at deploy time, after this role is created; the check only creates and deletes its own test user.');
+    acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:s3:::${bucketName({ ...config, region: appRegion }, account, 'ingest')}/${RELEASE_CHECK_PREFIX}*]`,
+      'The ingest check drops one uniquely named file under release-check/ (the prefix alone, never where real files are dropped); the key is chosen per run.');
     acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:apigateway:${appRegion}::/apis/*/stages/$default]`,
       'The user API\'s ID is generated at deploy time, after this role is created; the check only reads (GET) the $default stage to compare its throttles with lib/limits.ts.');
   }

@@ -3,9 +3,9 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PARAMETER_KEYS, type NameScope } from '../lib/names';
+import { bucketName, PARAMETER_KEYS, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
-import { readParameter } from '../lib/parameters';
+import { publishParameter, readParameter } from '../lib/parameters';
 
 export interface AnalyticsStackProps extends StackProps {
   readonly names: NameScope;
@@ -23,13 +23,15 @@ export class AnalyticsStack extends Stack {
     const { names } = props;
 
     const bucket = new s3.Bucket(this, 'AnalyticsBucket', {
+      // Named, so the post-deploy check's role can be granted listing it alone.
+      bucketName: bucketName(names, this.account, 'analytics'),
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       lifecycleRules: [{ transitions: [{ storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledge(bucket, 'AwsSolutions-S1',
       'Only Firehose writes here and readers use Athena, whose queries CloudTrail records; S3 access logs would add a log bucket per region for little.');
@@ -48,5 +50,6 @@ export class AnalyticsStack extends Stack {
       'Firehose writes objects under keys it generates from the date partitions and delivery time.');
     acknowledge(delivery, 'AwsSolutions-KDF1',
       'Firehose server-side encryption applies only to Direct PUT; this stream reads from a KMS-encrypted Kinesis stream and writes to an SSE-S3 bucket.');
+    publishParameter(this, names, PARAMETER_KEYS.analyticsBucketName, bucket.bucketName, 'Bucket of the global table\'s changes, by date (region A only)');
   }
 }

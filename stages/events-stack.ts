@@ -8,7 +8,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../lambda/shared/click-event';
-import { metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
+import { bucketName, metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
@@ -72,13 +72,15 @@ export class EventsStack extends Stack {
     // A19: click files dropped here are validated and counted through the same idempotent path.
     const rejects = secureQueue(this, 'IngestRejects', queues.ingestRejects);
     const ingestBucket = new s3.Bucket(this, 'IngestBucket', {
+      // Named, so the post-deploy check's role can be granted its release-check/ prefix alone.
+      bucketName: bucketName(names, this.account, 'ingest'),
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       lifecycleRules: [{ expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(7) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledge(ingestBucket, 'AwsSolutions-S1',
       'Every ingested file gets a job item with its status and counts in the table (queryable by status); S3 access logs would duplicate that record.');

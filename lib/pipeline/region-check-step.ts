@@ -2,7 +2,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, type IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { RegionalAppStage } from '../../stages/regional-app-stage';
-import { alarmNames, globalName, queueNames, type NameScope } from '../names';
+import { alarmNames, bucketName, globalName, queueNames, RELEASE_CHECK_PREFIX, type NameScope } from '../names';
 import { partialBuildSpec, reportPublishingStatement } from './build-spec';
 
 export interface RegionCheckStepProps {
@@ -75,6 +75,16 @@ export function journeyPermissions({ names, account, partition }: Pick<RegionChe
       // Only the alarm that exists for the check: the real alarms are never set by a release.
       actions: ['cloudwatch:SetAlarmState'],
       resources: [arn('cloudwatch', `alarm:${alarmNames(names).alarmPathCheck}`)],
+    }),
+    new iam.PolicyStatement({
+      // The ingest check's file, under its own prefix only: never where real files are dropped.
+      actions: ['s3:PutObject'],
+      resources: [`arn:${partition}:s3:::${bucketName(names, account, 'ingest')}/${RELEASE_CHECK_PREFIX}*`],
+    }),
+    new iam.PolicyStatement({
+      // Whether the table's changes reached the analytics bucket (region A only has one).
+      actions: ['s3:ListBucket'],
+      resources: [`arn:${partition}:s3:::${bucketName(names, account, 'analytics')}`],
     }),
     new iam.PolicyStatement({
       // GetStage on the user API's `$default` stage, to compare its throttles with lib/limits.ts.

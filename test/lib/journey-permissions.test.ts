@@ -23,6 +23,8 @@ const ACTION_OF: Record<string, string> = {
   '@aws-sdk/client-cognito-identity-provider#AdminSetUserPasswordCommand': 'cognito-idp:AdminSetUserPassword',
   '@aws-sdk/client-dynamodb#GetItemCommand': 'dynamodb:GetItem',
   '@aws-sdk/client-dynamodb#QueryCommand': 'dynamodb:Query',
+  '@aws-sdk/client-s3#ListObjectsV2Command': 's3:ListBucket',
+  '@aws-sdk/client-s3#PutObjectCommand': 's3:PutObject',
   '@aws-sdk/client-sqs#GetQueueUrlCommand': 'sqs:GetQueueUrl',
   '@aws-sdk/client-sqs#SendMessageBatchCommand': 'sqs:SendMessage',
   '@aws-sdk/client-sqs#SendMessageCommand': 'sqs:SendMessage',
@@ -126,7 +128,7 @@ describe('the post-deploy check role and the end-to-end suite', () => {
 
   test('an unknown command fails the table check, and an ungranted action fails the grant check', () => {
     // The checks above against made-up input, so a silently empty scan cannot pass them.
-    const made = [{ command: '@aws-sdk/client-s3#PutObjectCommand', at: 'x.ts:1' }];
+    const made = [{ command: '@aws-sdk/client-s3#DeleteObjectCommand', at: 'x.ts:1' }];
     expect(made.filter((sent) => !(sent.command in ACTION_OF))).toHaveLength(1);
     expect(grantedActions().has('dynamodb:PutItem')).toBe(false);
     expect(commands.length).toBeGreaterThanOrEqual(10);

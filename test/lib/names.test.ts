@@ -1,0 +1,20 @@
+import { bucketName, MAX_BUCKET_NAME_LENGTH } from '../../lib/names';
+
+describe('bucketName', () => {
+  const scope = { project: 'regionalapp', stageName: 'prod', region: 'ap-southeast-2' };
+
+  test('is the same on every deploy and names the account and region, so it is unique among all buckets', () => {
+    expect(bucketName(scope, '123456789012', 'ingest')).toBe('regionalapp-prod-ingest-123456789012-ap-southeast-2');
+  });
+
+  test('refuses a name S3 would refuse, saying which config keys to shorten', () => {
+    expect(() => bucketName({ ...scope, stageName: 'a-very-long-stage-name' }, '123456789012', 'analytics'))
+      .toThrow(`S3 allows ${MAX_BUCKET_NAME_LENGTH}. Shorten cdk.json's project or stageName.`);
+  });
+
+  test('counts an account not known at synth (a token) as its 12 digits', () => {
+    const token = '${Token[AWS.AccountId.9]}';
+    expect(bucketName(scope, token, 'ingest')).toContain(token);
+    expect(() => bucketName({ ...scope, stageName: 'prod-longer-xy' }, token, 'analytics')).toThrow(/would be 64 characters/);
+  });
+});
