@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, AssetStaging } from 'aws-cdk-lib';
 import { rmSync } from 'node:fs';
 import { loadConfig, readCdkJsonContext, type AppConfig } from '../lib/config';
 import { appStageId } from '../lib/names';
@@ -18,6 +18,9 @@ export function synthesizeLocalStages(outdir: string): AppConfig {
   // The templates name their account (Lambda permissions' SourceAccount, ARNs): the local one, as a deployment names its own.
   const config = { ...loadConfig(), stageName: LOCAL_STAGE_NAME, account: LOCAL_ACCOUNT_ID };
   rmSync(outdir, { recursive: true, force: true });
+  // CDK stages each asset once per process: after the outdir is emptied, a second synth in the same
+  // process (a benchmark that starts the environment twice) must copy the bundles again.
+  AssetStaging.clearAssetHashCache();
   const app = new App({ outdir, context: readCdkJsonContext() });
   for (const region of config.appRegions) new RegionalAppStage(app, appStageId(region), { config, region });
   app.synth();
