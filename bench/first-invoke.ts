@@ -55,6 +55,7 @@ function sampleEvent(handler: HandlerName, region: LocalRegion, endpoints: Endpo
     case 'hello': return api('GET /hello');
     case 'click': return api('POST /click');
     case 'views': return api('GET /views');
+    case 'regions': return api('GET /regions');
     case 'counter': return clickEvent();
     case 'dlq-replay': return { Records: [{ messageId: randomUUID(), receiptHandle: 'bench', body: JSON.stringify(clickEvent()), attributes: {}, messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: regionName }] };
     case 'ingest': return { Records: [{ eventSource: 'aws:s3', awsRegion: regionName, eventName: 'ObjectCreated:Put', s3: { bucket: { name: ingestObject.bucket }, object: { key: ingestObject.key, size: ingestObject.size } } }] };
@@ -62,6 +63,8 @@ function sampleEvent(handler: HandlerName, region: LocalRegion, endpoints: Endpo
       const alarm = region.alarms[0];
       return { Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', MessageId: randomUUID(), TopicArn: alarm.AlarmActions?.[0], Subject: 'bench', Timestamp: new Date().toISOString(), Message: alarmSnsMessage({ alarm, oldState: 'OK', newState: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() }, regionName, LOCAL_ACCOUNT_ID) } }] };
     }
+    // Unsigned: reads the signing secret and answers 401, the same path a real command takes first.
+    case 'slack-command': return api('POST /slack/commands', 'command=%2Fregionalapp&text=status');
   }
 }
 

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventHeaders, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, IDEMPOTENCY_KEY, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
-import { readViewShards, totalViews } from './shared/counter';
+import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failure';
+import { cachedFlag } from './shared/forced-failure-flag';
+import { DELIBERATE_FAILURE, IDEMPOTENCY_KEY_HEADER, viewsMessage } from './shared/api-contract';
+import { readViewsIncludingClick } from './shared/counter';
 import { BadRequest, currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
 import { imageLoader } from './shared/image';
-import { keys } from './shared/table';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -20,12 +22,12 @@ const eventBusName = requireEnv('EVENT_BUS_NAME');
 const tableName = requireEnv('TABLE_NAME');
 const failureRate = parseFailureRate(requireEnv('RANDOM_FAILURE_RATE'));
 const loadClickedImage = imageLoader(new S3Client({}), requireEnv('SITE_BUCKET_NAME'), requireEnv('CLICKED_IMAGE_KEY'));
+const forcedFailure = cachedFlag(new SSMClient({}), requireEnv('FORCED_FAILURE_PARAMETER'), () => Date.now(), (error) => {
+  logger.warn('forced-failure flag unreadable; keeping the last value', { error: errorSummary(error) });
+});
 
-/** The header a client sets so that retrying a click never counts it twice (A9). */
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
-/** The body of a deliberate failure (A8); the page shows its error image and a Retry button. */
-export const DELIBERATE_FAILURE = { error: 'The click failed on purpose. Try again.', retryable: true } as const;
+// The API contract the page shares (header, deliberate failure, wording): lambda/shared/api-contract.ts.
+export { DELIBERATE_FAILURE, IDEMPOTENCY_KEY_HEADER, viewsMessage };
 
 let random: () => number = Math.random;
 
@@ -58,19 +60,6 @@ export function idempotencyKeyOf(headers: APIGatewayProxyEventHeaders | undefine
   return key;
 }
 
-/**
- * The page's views including this click. The counter runs asynchronously behind the bus, so it
- * may not have counted this click yet: unless this key's "counted" marker exists, add it. (The two
- * reads are not atomic; a count landing between them can be off by one until the next read.)
- */
-export function viewsIncludingClick(shardTotal: number, alreadyCounted: boolean): number {
-  return shardTotal + (alreadyCounted ? 0 : 1);
-}
-
-export function viewsMessage(views: number): string {
-  return `page viewed ${views} ${views === 1 ? 'time' : 'times'}`;
-}
-
 async function putClick(click: ClickDetail): Promise<void> {
   const result = await events.send(new PutEventsCommand({
     Entries: [{ EventBusName: eventBusName, Source: CLICK_EVENT_SOURCE, DetailType: CLICK_EVENT_DETAIL_TYPE, Detail: JSON.stringify(click) }],
@@ -80,20 +69,18 @@ async function putClick(click: ClickDetail): Promise<void> {
   }
 }
 
-async function viewsAfterClick(idempotencyKey: string): Promise<number> {
-  const [shards, marker] = await Promise.all([
-    readViewShards(db, tableName, HOME_PAGE),
-    db.send(new GetCommand({ TableName: tableName, Key: keys.countedClick(idempotencyKey), ConsistentRead: true })),
-  ]);
-  return viewsIncludingClick(totalViews(shards), marker.Item !== undefined);
-}
-
 /** POST /click (JWT) */
 export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
   const requestId = event.requestContext.requestId;
   try {
     const idempotencyKey = idempotencyKeyOf(event.headers);
     const region = currentRegion();
+    // A region failed on purpose (A15) refuses every click with 503, never the retryable 500 below.
+    const flag = await forcedFailure();
+    if (flag.failing) {
+      metrics.addMetric('ForcedFailureClicks', MetricUnit.Count, 1);
+      return json(FORCED_FAILURE_STATUS, forcedFailureBody(region, flag));
+    }
     if (shouldFailOnPurpose(failureRate, random)) {
       metrics.addMetric('DeliberateFailures', MetricUnit.Count, 1);
       logger.info('click failed on purpose', { requestId, idempotencyKey });
@@ -103,7 +90,7 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
     const image = await loadClickedImage();
     await putClick({ page: HOME_PAGE, region, idempotencyKey, clickedAt: new Date().toISOString() });
     metrics.addMetric('Clicks', MetricUnit.Count, 1);
-    const views = await viewsAfterClick(idempotencyKey);
+    const views = await readViewsIncludingClick(db, tableName, HOME_PAGE, region, idempotencyKey);
     return json(200, { message: viewsMessage(views), views, idempotencyKey, image });
   } catch (error) {
     if (!(error instanceof BadRequest)) logger.error('click failed', { requestId, error: errorSummary(error) });

@@ -43,6 +43,15 @@ export interface CustomDomainConfig {
   readonly hostedZoneId: string;
   /** The API host name that latency records and health checks route, e.g. api.example.com. */
   readonly apiDomainName: string;
+  /** The site's own host name, served by region A's distribution, e.g. www.example.com. */
+  readonly siteDomainName?: string;
+}
+
+export interface WafConfig {
+  /** Puts a web ACL on every CloudFront distribution and every user pool (A22); a fixed monthly fee each. */
+  readonly enabled: boolean;
+  /** Requests one client IP may make in 5 minutes before the rate-based rule blocks it. */
+  readonly rateLimitPerFiveMinutes: number;
 }
 
 export interface AppConfig {
@@ -67,6 +76,7 @@ export interface AppConfig {
   readonly randomFailureRate: number;
   readonly alarms: AlarmThresholds;
   readonly customDomain?: CustomDomainConfig;
+  readonly waf: WafConfig;
 }
 
 /** Thrown for any bad configuration value; the message names the key and what to set. */
@@ -145,8 +155,11 @@ function regions(raw: Raw): string[] {
 
 const TOP_KEYS = [
   'project', 'stageName', 'account', 'pipelineRegion', 'appRegions', 'repository', 'branch',
-  'connectionArn', 'rollout', 'slack', 'randomFailureRate', 'alarms', 'customDomain',
+  'connectionArn', 'rollout', 'slack', 'randomFailureRate', 'alarms', 'customDomain', 'waf',
 ] as const;
+
+/** WAF is off unless cdk.json turns it on; this is the rate-based rule's limit when it does. */
+export const DEFAULT_WAF_RATE_LIMIT = 1000;
 
 /** Validates raw context (an object, or a JSON string of one) and returns the typed config. */
 export function parseConfig(input: unknown): AppConfig {
@@ -190,16 +203,39 @@ export function parseConfig(input: unknown): AppConfig {
   let customDomain: CustomDomainConfig | undefined;
   if (raw.customDomain !== undefined && raw.customDomain !== null) {
     const domainRaw = asObject(raw.customDomain, 'customDomain');
-    rejectUnknownKeys(domainRaw, ['zoneName', 'hostedZoneId', 'apiDomainName'], 'customDomain.');
+    rejectUnknownKeys(domainRaw, ['zoneName', 'hostedZoneId', 'apiDomainName', 'siteDomainName'], 'customDomain.');
     const hostName = /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/;
     customDomain = {
       zoneName: str(domainRaw, 'zoneName', hostName, 'a DNS zone name like example.com', 'customDomain.'),
       hostedZoneId: str(domainRaw, 'hostedZoneId', /^Z[A-Z0-9]{4,32}$/, 'a Route 53 hosted zone ID like Z0123456789ABC', 'customDomain.'),
       apiDomainName: str(domainRaw, 'apiDomainName', hostName, 'a host name like api.example.com', 'customDomain.'),
+      siteDomainName: domainRaw.siteDomainName === undefined ? undefined
+        : str(domainRaw, 'siteDomainName', hostName, 'a host name like www.example.com', 'customDomain.'),
     };
-    if (!customDomain.apiDomainName.endsWith(`.${customDomain.zoneName}`)) {
-      throw new ConfigError('customDomain.apiDomainName', `"${customDomain.apiDomainName}" is not inside zone "${customDomain.zoneName}"`, 'Use a name in that zone.');
+    for (const key of ['apiDomainName', 'siteDomainName'] as const) {
+      const name = customDomain[key];
+      if (name !== undefined && !name.endsWith(`.${customDomain.zoneName}`)) {
+        throw new ConfigError(`customDomain.${key}`, `"${name}" is not inside zone "${customDomain.zoneName}"`, 'Use a name in that zone.');
+      }
     }
+    if (customDomain.siteDomainName === customDomain.apiDomainName) {
+      throw new ConfigError('customDomain.siteDomainName', `"${customDomain.siteDomainName}" is also the API's name`, 'Give the site and the API different names.');
+    }
+  }
+
+  let waf: WafConfig = { enabled: false, rateLimitPerFiveMinutes: DEFAULT_WAF_RATE_LIMIT };
+  if (raw.waf !== undefined && raw.waf !== null) {
+    const wafRaw = asObject(raw.waf, 'waf');
+    rejectUnknownKeys(wafRaw, ['enabled', 'rateLimitPerFiveMinutes'], 'waf.');
+    if (typeof wafRaw.enabled !== 'boolean') {
+      throw new ConfigError('waf.enabled', `expected true or false, got ${describe(wafRaw.enabled)}`, 'Set "waf.enabled" in cdk.json (false, the default, builds no web ACL).');
+    }
+    waf = {
+      enabled: wafRaw.enabled,
+      // WAF's lowest allowed rate limit is 10 requests per evaluation window.
+      rateLimitPerFiveMinutes: wafRaw.rateLimitPerFiveMinutes === undefined ? DEFAULT_WAF_RATE_LIMIT
+        : num(wafRaw, 'rateLimitPerFiveMinutes', 10, 2_000_000_000, 'waf.'),
+    };
   }
 
   return {
@@ -216,6 +252,7 @@ export function parseConfig(input: unknown): AppConfig {
     randomFailureRate: num(raw, 'randomFailureRate', 0, 1),
     alarms,
     customDomain,
+    waf,
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import * as path from 'node:path';
 
 /** Every Lambda handler: `lambda/<name>.ts` exports `handler`. */
-export const HANDLERS = ['health', 'login', 'hello', 'click', 'views', 'counter', 'dlq-replay', 'ingest', 'notifier'] as const;
+export const HANDLERS = ['health', 'login', 'hello', 'click', 'views', 'regions', 'counter', 'dlq-replay', 'ingest', 'notifier', 'slack-command'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ROOT = path.resolve(__dirname, '..');

@@ -19,7 +19,7 @@ export interface Throttle {
 }
 
 /** The handlers behind the user API's routes (stages/api-stack.ts). */
-export type ApiHandler = Extract<HandlerName, 'health' | 'login' | 'hello' | 'click' | 'views'>;
+export type ApiHandler = Extract<HandlerName, 'health' | 'login' | 'hello' | 'click' | 'views' | 'regions'>;
 
 /**
  * Each route's own throttle. A burst is never larger than the function's reserved concurrency, so
@@ -33,8 +33,14 @@ export const ROUTE_THROTTLES: Record<ApiHandler, Throttle> = {
   hello: { rateLimit: 50, burstLimit: 20 },
   click: { rateLimit: 50, burstLimit: 20 },
   views: { rateLimit: 50, burstLimit: 10 },
+  // The page asks once when it loads and again after a failover.
+  regions: { rateLimit: 10, burstLimit: 5 },
 };
-export const SLACK_API_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
+/**
+ * The Slack command API (stages/slack-stack.ts): people type slash commands, a few a minute; its
+ * burst equals the slack-command function's reserved concurrency (test/stages/slack-stack.test.ts).
+ */
+export const SLACK_API_THROTTLE = { rateLimit: 5, burstLimit: 5 } as const;
 
 export const RESERVED_CONCURRENCY: Record<HandlerName, number> = {
   health: 5,
@@ -42,10 +48,12 @@ export const RESERVED_CONCURRENCY: Record<HandlerName, number> = {
   hello: 20,
   click: 20,
   views: 10,
+  regions: 5,
   counter: 10,
   'dlq-replay': 2,
   ingest: 2,
   notifier: 2,
+  'slack-command': 5,
 };
 
 /** What every region takes from its account's Lambda pool: the sum of the reservations above. */

@@ -61,8 +61,26 @@ export const PARAMETER_KEYS = {
   analyticsBucketName: 'analytics/bucket-name',
   alarmTopicArn: 'monitoring/alarm-topic-arn',
   forcedFailure: 'health/forced-failure',
+  slackApiUrl: 'slack/api-url',
 } as const;
 export type ParameterKey = (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS];
+
+/**
+ * CloudFront takes its certificate and web ACL only from us-east-1 (the edge region). Each app
+ * region's Edge stack creates them there and publishes their ARNs in us-east-1's SSM, under the app
+ * region's name so two regions never write one parameter.
+ */
+export const EDGE_REGION = 'us-east-1';
+export const EDGE_PARAMETER_KEYS = {
+  siteCertificateArn: 'site-certificate-arn',
+  webAclArn: 'web-acl-arn',
+} as const;
+export type EdgeParameterKey = (typeof EDGE_PARAMETER_KEYS)[keyof typeof EDGE_PARAMETER_KEYS];
+
+/** `/<project>/<stage>/edge/<app region>/<key>`, in us-east-1's SSM. */
+export function edgeParameterPath(scope: NameScope, key: EdgeParameterKey): string {
+  return `/${scope.project}/${scope.stageName}/edge/${scope.region}/${key}`;
+}
 
 /** Where the post-deploy check drops its ingest file (its role may write only there). */
 export const RELEASE_CHECK_PREFIX = 'release-check/';
@@ -74,12 +92,23 @@ export const ROUTES = {
   hello: '/hello',
   click: '/click',
   views: '/views',
+  /** Public: every deployed app region's API URL, for the page's failover (A21). */
+  regions: '/regions',
 } as const;
 
-/** Images the handlers read from the site bucket (A7, A8); the files live in site/images/. */
+/** Routes of the Slack command API (A5): the slash command's Request URL is the API's URL + `commands`. */
+export const SLACK_ROUTES = {
+  commands: '/slack/commands',
+} as const;
+
+/**
+ * The app's images (A7, A8, A21); the files live in site/images/. The handlers read hello and
+ * clicked from the site bucket; the page shows error itself.
+ */
 export const IMAGE_KEYS = {
   hello: 'images/hello.svg',
   clicked: 'images/clicked.svg',
+  error: 'images/error.svg',
 } as const;
 
 /**

@@ -56,6 +56,7 @@ export class PipelineStack extends Stack {
       names: { project: config.project, stageName: config.stageName, region },
       account: config.account,
       partition: this.partition,
+      signingSecretName: config.slack.signingSecretName,
       reportGroup: reports.check(region),
     });
     const stageOf = (region: string) => new RegionalAppStage(this, appStageId(region), { config, region });

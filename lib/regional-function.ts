@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { handlerBundlePath, type HandlerName } from './handler-bundles';
+import { acknowledge } from './nag';
 import { RESERVED_CONCURRENCY } from './limits';
 
 export interface RegionalFunctionProps {
@@ -27,7 +28,8 @@ export interface RegionalFunctionProps {
 
 /**
  * A Lambda function running one of the pre-built handler bundles, with the project's defaults:
- * arm64, Node 24, JSON logs in its own log group, reserved concurrency (A17, A18).
+ * arm64, Node 24, JSON logs in its own log group, reserved concurrency (A17, A18), X-Ray active
+ * tracing (A22).
  */
 export class RegionalFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
@@ -58,11 +60,15 @@ export class RegionalFunction extends lambda.Function {
       deadLetterQueue: props.deadLetterQueue,
       retryAttempts: props.retryAttempts,
       loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         ...props.environment,
       },
     });
+    // Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on `*` to the role.
+    acknowledge(role, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray\'s PutTraceSegments and PutTelemetryRecords have no resource type: IAM accepts only "*" for them (active tracing, A22). Every other statement of this role names its resources.');
   }
 }

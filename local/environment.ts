@@ -29,6 +29,7 @@ import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, 
 import { allowedAndReported, cloudWatchPublishAccess, snsInvokeAccess } from './service-access';
 import { SlackStandIn } from './slack-standin';
 import { synthesizeLocalStages } from './synth';
+import { GlobalEndpoint, latencyRoutes, LOCAL_INTERVAL_DIVISOR } from './global-endpoint';
 import { regionStacks } from './templates';
 
 /**
@@ -47,7 +48,7 @@ export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'tr
 
 export interface RegionEndpoints {
   readonly api: string;
-  /** A second HTTP API for Slack commands, when the app has one (SPEC A5). */
+  /** The Slack command API (SPEC A5): the slash command posts to this + /slack/commands. */
   readonly slackApi: string | null;
   readonly site: string;
   /** Where this region's notifier posts (the Slack stand-in's incoming webhook). */
@@ -76,6 +77,11 @@ export interface Endpoints {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly slackStandIn: string;
   readonly regions: Readonly<Record<string, RegionEndpoints>>;
+  /**
+   * With a custom domain (the templates have health-checked latency records): one URL for every
+   * region, routed as Route 53 would (local/global-endpoint.ts); null without one.
+   */
+  readonly globalApi: string | null;
 }
 
 export interface RunningEnvironment {
@@ -189,6 +195,9 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
       endpoints[region] = running.endpoints;
       progress(`${region}: ${running.summary}`);
     }
+    // POST <stand-in>/commands with {"region": …} sends the slash command to that region's Slack API.
+    slack.setSlackApis(Object.fromEntries(Object.entries(endpoints).flatMap(([region, urls]) => (urls.slackApi ? [[region, urls.slackApi]] : []))));
+    const globalApi = await startGlobalEndpoint(config.appRegions.map((region) => ({ region, stacks: regionStacks(outdir, region) })), endpoints, cleanups, progress);
     progress(`IAM enforced at ${aws.moto} (moto) and ${aws.dynamodb} (DynamoDB) for ${policies.sessionCount} role sessions; denials go to ${path.relative(process.cwd(), iamLog)}`);
     progress(`  not IAM-authorized (as in AWS): ${publicOperations().join(', ')}; any operation outside ${Object.values(evaluatedOperations()).flat().length} mapped ones is denied`);
     for (const note of policies.unevaluable) progress(`  cannot evaluate: ${note}`);
@@ -204,6 +213,7 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
       credentials: LOCAL_CREDENTIALS,
       slackStandIn: slack.url,
       regions: endpoints,
+      globalApi,
     };
     writeFileSync(ENDPOINTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
     return { endpoints: result, regions, stop };
@@ -211,6 +221,27 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
     await stop();
     throw error;
   }
+}
+
+/** The API name's latency routing, locally, when the templates have it (A15). */
+async function startGlobalEndpoint(
+  regions: readonly { readonly region: string; readonly stacks: Parameters<typeof latencyRoutes>[0] }[],
+  endpoints: Readonly<Record<string, RegionEndpoints>>,
+  cleanups: (() => Promise<void> | void)[],
+  progress: (line: string) => void,
+): Promise<string | null> {
+  // In appRegions order: the first healthy region stands in for the nearest.
+  const routes = regions.flatMap(({ region, stacks }) => latencyRoutes(stacks).filter((route) => route.region === region));
+  if (routes.length === 0) return null;
+  const endpoint = new GlobalEndpoint({
+    targets: routes.map((route) => ({ region: route.region, url: endpoints[route.region].api, route })),
+    onChange: (region, healthy) => progress(`global API: ${region} is now ${healthy ? 'healthy' : 'unhealthy'}; requests go to ${endpoint.currentRegion()}`),
+  });
+  const url = await endpoint.start();
+  cleanups.push(() => endpoint.stop());
+  const [{ intervalSeconds, failureThreshold, recordName }] = routes;
+  progress(`global API (${recordName}) at ${url}: /health every ${intervalSeconds / LOCAL_INTERVAL_DIVISOR} s (${intervalSeconds} s deployed), ${failureThreshold} failures flip a region`);
+  return url;
 }
 
 interface RegionStart {
@@ -265,7 +296,7 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
 
   const parameter = async (key: (typeof PARAMETER_KEYS)[keyof typeof PARAMETER_KEYS]) =>
     (await clients.ssm.send(new GetParameterCommand({ Name: parameterPath(names, key) }))).Parameter!.Value!;
-  const [apiUrl, siteUrl] = await Promise.all([parameter(PARAMETER_KEYS.apiUrl), parameter(PARAMETER_KEYS.siteUrl)]);
+  const [apiUrl, siteUrl, slackApiUrl] = await Promise.all([parameter(PARAMETER_KEYS.apiUrl), parameter(PARAMETER_KEYS.siteUrl), parameter(PARAMETER_KEYS.slackApiUrl)]);
   // As `npm run users -- add` does in a deployed region.
   await addUser({ config: { ...names, appRegions: [region] }, cognitoFor: () => clients.cognito, ssmFor: () => clients.ssm }, region, user.email, user.password);
 
@@ -278,14 +309,13 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
   ];
   const alarms = watchAlarms(local, clients, metrics, onError);
 
-  const check = checkRoleSession(policies, names);
-  const otherApis = local.apis.filter((api) => api.url !== apiUrl);
+  const check = checkRoleSession(policies, names, config.slack.signingSecretName);
   return {
     local,
     summary: `${stacks.length} stacks, ${local.functions.size} functions, ${local.apis.reduce((sum, api) => sum + api.routes.length, 0)} routes, ${local.alarms.length} alarms; API ${apiUrl}, site ${siteUrl}`,
     endpoints: {
       api: apiUrl,
-      slackApi: otherApis[0]?.url ?? null,
+      slackApi: slackApiUrl,
       site: siteUrl,
       slackWebhook: slack.webhookUrl(slackChannel),
       slackMessages: `${slack.url}/messages?channel=${encodeURIComponent(slackChannel)}`,
@@ -306,9 +336,9 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
  * The region's post-deploy check role, with the statements the pipeline gives it
  * (journeyPermissions), as a role the local IAM knows: the e2e suite signs as its session.
  */
-function checkRoleSession(policies: IamPolicies, names: NameScope): RoleSession {
+function checkRoleSession(policies: IamPolicies, names: NameScope, signingSecretName: string): RoleSession {
   const roleArn = roleArnOf(LOCAL_ACCOUNT_ID, `${names.project}-${names.stageName}-${names.region}-check`);
-  const statements = journeyPermissions({ names, account: LOCAL_ACCOUNT_ID, partition: 'aws' }).map((statement) => statement.toStatementJson());
+  const statements = journeyPermissions({ names, account: LOCAL_ACCOUNT_ID, partition: 'aws', signingSecretName }).map((statement) => statement.toStatementJson());
   policies.addRole(roleArn, [{ PolicyName: 'journey', PolicyDocument: { Version: '2012-10-17', Statement: statements } }]);
   return policies.session(roleArn, 'AWSCodeBuild-e2e');
 }

@@ -21,11 +21,15 @@ import type { AddressInfo } from 'node:net';
  *   `DELETE /messages` clears them (204).
  * - `POST /commands` with `{ "url", "command": "/regionalapp", "text"?, "userName"? }` — sends that
  *   slash command to the app at `url`, signed, and answers `{ "status", "body" }` with the app's reply
- *   (502 with `{ "error" }` if the app could not be reached). Invalid input is a 400 with
- *   `{ "error" }`, and nothing is sent.
+ *   (502 with `{ "error" }` if the app could not be reached). Instead of `url`, `"region"` sends it to
+ *   that region's Slack command API (see `setSlackApis`; `command` then defaults to `/regionalapp`).
+ *   Invalid input is a 400 with `{ "error" }`, and nothing is sent. `GET /commands` lists the
+ *   commands sent and the app's replies, oldest first.
  * - `POST /responses/<id>` — where apps post delayed slash-command responses (the `response_url`
  *   of each command sent); recorded with channel `responses/<id>` and answered `200 ok`.
- * - `GET /` — an HTML page of the messages, newest first, refreshing every 3 s.
+ * - `GET /` — an HTML page of the messages, newest first, with Slack emoji codes (`:rotating_light:`)
+ *   shown as emoji, then the commands sent with their replies and the failed (injected) webhook
+ *   deliveries; it refreshes every 3 s.
  *
  * Anything else is `404 no_service` (or 405 for a known path with another method). The signing
  * secret never appears in a response or in output.
@@ -46,6 +50,54 @@ export interface SlackCommandResult {
   readonly status: number;
   readonly body: string;
 }
+
+/** A slash command the stand-in sent, and what came back (`error` when nothing did). */
+export interface SentCommand {
+  readonly sentAt: string;
+  readonly url: string;
+  readonly command: string;
+  readonly text: string;
+  readonly userName: string;
+  readonly status?: number;
+  readonly body?: string;
+  readonly error?: string;
+}
+
+/** A webhook post the stand-in refused because a failure was injected (`POST /control/fail-next`). */
+export interface FailedDelivery {
+  readonly receivedAt: string;
+  readonly channel: string;
+  readonly status: number;
+}
+
+/** The Slack emoji the app's messages use, and a few common ones; other codes are shown as they are. */
+export const EMOJI: Readonly<Record<string, string>> = {
+  rotating_light: '🚨',
+  white_check_mark: '✅',
+  grey_question: '❔',
+  question: '❓',
+  warning: '⚠️',
+  x: '❌',
+  heavy_check_mark: '✔️',
+  information_source: 'ℹ️',
+  red_circle: '🔴',
+  large_green_circle: '🟢',
+  large_yellow_circle: '🟡',
+  fire: '🔥',
+  tada: '🎉',
+  rocket: '🚀',
+  wrench: '🔧',
+  hourglass: '⌛',
+  bell: '🔔',
+};
+
+/** Slack emoji codes (`:rotating_light:`) as the emoji Slack shows; unknown codes stay as written. */
+export function renderEmoji(text: string): string {
+  return text.replace(/:([a-z0-9_+-]+):/g, (code, name: string) => EMOJI[name] ?? code);
+}
+
+/** The slash-command path of the app's Slack command API (SLACK_ROUTES.commands in lib/names.ts). */
+export const SLACK_COMMAND_PATH = '/slack/commands';
 
 export interface SlackStandInOptions {
   /** The app's signing secret: slash commands are signed with it. */
@@ -119,6 +171,9 @@ export class SlackStandIn {
   private readonly routes: readonly Route[];
   private server: Server | undefined;
   private failNext: FailureInjection | undefined;
+  private readonly sent: SentCommand[] = [];
+  private readonly failed: FailedDelivery[] = [];
+  private slackApis: Readonly<Record<string, string>> = {};
 
   constructor(options: SlackStandInOptions) {
     if (typeof options.signingSecret !== 'string' || options.signingSecret === '') {
@@ -137,7 +192,7 @@ export class SlackStandIn {
       { path: /^\/responses\/([\w-]{1,100})$/, methods: { POST: (request, [id]) => this.receiveResponse(request, id) } },
       { path: /^\/messages$/, methods: { GET: (_request, _params, query) => this.listMessages(query), DELETE: () => this.clearMessages() } },
       { path: /^\/control\/fail-next$/, methods: { POST: (request) => this.injectFailures(request) } },
-      { path: /^\/commands$/, methods: { POST: (request) => this.relayCommand(request) } },
+      { path: /^\/commands$/, methods: { POST: (request) => this.relayCommand(request), GET: () => jsonReply(200, this.sent) } },
     ];
   }
 
@@ -185,6 +240,21 @@ export class SlackStandIn {
     return [...this.recorded];
   }
 
+  /** The slash commands sent so far and the app's replies, oldest first (a copy). */
+  get commands(): readonly SentCommand[] {
+    return [...this.sent];
+  }
+
+  /** Webhook posts refused by an injected failure, oldest first (a copy). */
+  get failedDeliveries(): readonly FailedDelivery[] {
+    return [...this.failed];
+  }
+
+  /** Each region's Slack command API base URL: `POST /commands` with `"region"` sends there. */
+  setSlackApis(apis: Readonly<Record<string, string>>): void {
+    this.slackApis = { ...apis };
+  }
+
   /**
    * Sends a slash command as Slack would: a form-encoded body signed with the signing secret, and a
    * `response_url` on this stand-in. Returns the app's status and raw body; rejects with a readable
@@ -210,6 +280,7 @@ export class SlackStandIn {
       api_app_id: LOCAL_WORKSPACE.apiAppId,
     }).toString();
 
+    const entry = { sentAt: new Date().toISOString(), url: target.href, command, text, userName };
     try {
       const response = await fetch(target, {
         method: 'POST',
@@ -223,9 +294,13 @@ export class SlackStandIn {
         // Slack does not follow redirects either; the app sees the redirect as its answer.
         redirect: 'manual',
       });
-      return { status: response.status, body: await response.text() };
+      const result = { status: response.status, body: await response.text() };
+      this.keep(this.sent, { ...entry, ...result });
+      return result;
     } catch (error) {
-      throw new Error(commandFailure(error, target), { cause: error });
+      const message = commandFailure(error, target);
+      this.keep(this.sent, { ...entry, error: message });
+      throw new Error(message, { cause: error });
     }
   }
 
@@ -267,7 +342,7 @@ export class SlackStandIn {
     const channel = decodePathPart(encodedChannel);
     if (!channel) return slackText(404, 'no_service');
     if (body === TOO_LARGE) return slackText(413, 'request_too_large');
-    const injected = this.takeInjectedFailure();
+    const injected = this.takeInjectedFailure(channel);
     if (injected) return injected;
     return this.record(channel, body);
   }
@@ -286,11 +361,17 @@ export class SlackStandIn {
     return slackText(200, 'ok');
   }
 
-  private takeInjectedFailure(): Reply | undefined {
+  private keep<T>(list: T[], item: T): void {
+    list.push(item);
+    if (list.length > MAX_RECORDED_MESSAGES) list.shift();
+  }
+
+  private takeInjectedFailure(channel: string): Reply | undefined {
     const failure = this.failNext;
     if (!failure) return undefined;
     failure.remaining -= 1;
     if (failure.remaining === 0) this.failNext = undefined;
+    this.keep(this.failed, { receivedAt: new Date().toISOString(), channel, status: failure.status });
     const headers = failure.retryAfterSeconds === undefined ? TEXT : { ...TEXT, 'retry-after': String(failure.retryAfterSeconds) };
     return { status: failure.status, headers, body: 'injected_failure' };
   }
@@ -317,7 +398,7 @@ export class SlackStandIn {
   private async relayCommand(request: IncomingMessage): Promise<Reply> {
     const input = await readJsonRequest(request);
     if ('error' in input) return jsonReply(input.status, { error: input.error });
-    const command = commandRequest(input.body);
+    const command = commandRequest(input.body, this.slackApis);
     if (typeof command === 'string') return jsonReply(400, { error: command });
     try {
       return jsonReply(200, await this.sendCommand(command.url, command.command, command.text, { userName: command.userName }));
@@ -330,10 +411,18 @@ export class SlackStandIn {
     const items = [...this.recorded].reverse().map((message) => [
       '<li>',
       `<div class="meta"><strong>${escapeHtml(message.channel)}</strong> <time>${escapeHtml(message.receivedAt)}</time></div>`,
-      `<pre>${escapeHtml(displayText(message.payload))}</pre>`,
+      `<pre>${renderEmoji(escapeHtml(displayText(message.payload)))}</pre>`,
       '</li>',
     ].join(''));
     const list = items.length === 0 ? '<p>No messages yet.</p>' : `<ol>${items.join('\n')}</ol>`;
+    const commands = [...this.sent].reverse().map((sent) => [
+      '<li>',
+      `<div class="meta"><strong>${escapeHtml(`${sent.command} ${sent.text}`.trim())}</strong> by ${escapeHtml(sent.userName)} to ${escapeHtml(sent.url)} <time>${escapeHtml(sent.sentAt)}</time></div>`,
+      `<pre>${sent.error ? `not answered: ${escapeHtml(sent.error)}` : `${sent.status}: ${renderEmoji(escapeHtml(commandReplyText(sent.body ?? '')))}`}</pre>`,
+      '</li>',
+    ].join(''));
+    const failures = [...this.failed].reverse().map((failure) =>
+      `<li><div class="meta"><strong>${escapeHtml(failure.channel)}</strong> answered ${failure.status} (injected) <time>${escapeHtml(failure.receivedAt)}</time></div></li>`);
     const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -352,6 +441,10 @@ pre { white-space: pre-wrap; word-break: break-word; margin: 0.5rem 0 0; }
 <h1>Local Slack stand-in</h1>
 <p>${this.recorded.length} message(s), newest first. This page refreshes every 3 seconds.</p>
 ${list}
+<h2>Slash commands</h2>
+${commands.length === 0 ? '<p>No commands sent yet.</p>' : `<ol>${commands.join('\n')}</ol>`}
+<h2>Failed delivery attempts</h2>
+${failures.length === 0 ? '<p>No failed deliveries.</p>' : `<ol>${failures.join('\n')}</ol>`}
 </body>
 </html>
 `;
@@ -429,8 +522,15 @@ interface CommandRequest {
 }
 
 /** A /commands request, checked before anything is sent, or what is wrong with it. */
-function commandRequest(body: Record<string, unknown>): CommandRequest | string {
-  const { url, command, text = '', userName } = body;
+function commandRequest(body: Record<string, unknown>, slackApis: Readonly<Record<string, string>>): CommandRequest | string {
+  const { region, text = '', userName } = body;
+  let { url, command } = body;
+  if (region !== undefined) {
+    const api = typeof region === 'string' ? slackApis[region] : undefined;
+    if (!api) return `"region" must be one of the regions with a Slack command API (${Object.keys(slackApis).join(', ') || 'none known'}); got ${quote(region)}`;
+    url = `${api.replace(/\/$/, '')}${SLACK_COMMAND_PATH}`;
+    command ??= '/regionalapp';
+  }
   if (typeof url !== 'string' || !httpUrl(url)) return `"url" must be the app's http(s) URL; got ${quote(url)}`;
   if (typeof command !== 'string' || !/^\/\S+$/.test(command)) return `"command" must be a slash command like "/regionalapp"; got ${quote(command)}`;
   if (typeof text !== 'string') return `"text" must be a string when given; got ${quote(text)}`;
@@ -477,6 +577,12 @@ function userId(userName: string): string {
 function quote(value: unknown): string {
   const json = value === undefined ? 'nothing' : JSON.stringify(value);
   return json.length > 60 ? `${json.slice(0, 59)}…` : json;
+}
+
+/** A slash-command reply's `text` (Slack's JSON reply), or the raw body. */
+function commandReplyText(body: string): string {
+  const text = parseJsonObject(body)?.text;
+  return typeof text === 'string' ? text : body;
 }
 
 /** What the page shows: the message's `text`, or the whole payload. */

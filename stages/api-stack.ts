@@ -6,10 +6,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { CustomDomainConfig } from '../lib/config';
 import { API_THROTTLE, ROUTE_THROTTLES, type ApiHandler } from '../lib/limits';
-import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, resourceName, ROUTES, type NameScope } from '../lib/names';
+import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
+import { RegionalApiDomain } from '../lib/regional-api-domain';
 import { RegionalFunction } from '../lib/regional-function';
 import { tableAccess } from '../lib/table-access';
 
@@ -17,6 +19,10 @@ export interface ApiStackProps extends StackProps {
   readonly names: NameScope;
   /** Probability (0–1) that a click fails on purpose (A8). */
   readonly randomFailureRate: number;
+  /** Every app region, region A first: GET /regions reads each one's API URL from its SSM (A21). */
+  readonly appRegions: readonly string[];
+  /** With a custom domain: this region's domain, latency record and health check (A15). */
+  readonly customDomain?: CustomDomainConfig;
 }
 
 interface RouteSpec {
@@ -35,7 +41,15 @@ const ROUTE_SPECS: readonly RouteSpec[] = [
   { handler: 'hello', method: apigwv2.HttpMethod.GET, path: ROUTES.hello, description: 'GET /hello: greeting and image' },
   { handler: 'click', method: apigwv2.HttpMethod.POST, path: ROUTES.click, description: 'POST /click: puts a click event, sometimes fails on purpose' },
   { handler: 'views', method: apigwv2.HttpMethod.GET, path: ROUTES.views, description: 'GET /views: the summed view counter' },
+  { handler: 'regions', method: apigwv2.HttpMethod.GET, path: ROUTES.regions, public: true, description: 'GET /regions: every deployed app region\'s API URL, for the page\'s failover' },
 ];
+
+/** Why each public route answers without a token (cdk-nag AwsSolutions-APIG4). */
+const PUBLIC_ROUTE_REASONS = {
+  health: 'Health checks (the pipeline check, Route 53) call /health without credentials; it reveals only the region and its status.',
+  login: 'Signing in is how a user gets a token, so /login cannot require one; it is throttled hardest and every attempt is logged.',
+  regions: 'The page must find the other regions before anyone has signed in, and while its own region may be down; /regions reveals only the API URLs the page already calls.',
+} as const;
 
 /** One JSON line per request in the access log (A4); the local gateway writes the same lines. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -73,24 +87,32 @@ export class ApiStack extends Stack {
       description: `RegionalApp user API in ${names.region}`,
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [readParameter(this, names, PARAMETER_KEYS.siteUrl)],
+        // Any origin (A21): every region's page calls every region's API when it fails over, and
+        // no region can know the others' site origins at deploy time (region A deploys before
+        // region B's site exists; no cross-region exports). CORS guards nothing here: the API
+        // takes a bearer token in the Authorization header, never a cookie (no credentials).
+        allowOrigins: ['*'],
         allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
         maxAge: Duration.hours(1),
       },
     });
-    this.addStage(api, names);
+    const stage = this.addStage(api, names);
+    if (props.customDomain) new RegionalApiDomain(this, 'CustomDomain', { names, domain: props.customDomain, api, stage });
 
     const authorizer = new HttpJwtAuthorizer('CognitoAuthorizer', `https://cognito-idp.${this.region}.${this.urlSuffix}/${userPoolId}`, {
       jwtAudience: [userPoolClientId],
       identitySource: ['$request.header.Authorization'],
     });
 
+    // This region's forced-failure flag (A15), created by the Slack stack; health and click read it.
+    const forcedFailureFlag = parameterPath(names, PARAMETER_KEYS.forcedFailure);
     const environments: Record<ApiHandler, Record<string, string>> = {
-      health: {},
+      health: { FORCED_FAILURE_PARAMETER: forcedFailureFlag },
       login: { TABLE_NAME: tableName, USER_POOL_CLIENT_ID: userPoolClientId },
       hello: { SITE_BUCKET_NAME: siteBucketName, HELLO_IMAGE_KEY: IMAGE_KEYS.hello },
       click: {
+        FORCED_FAILURE_PARAMETER: forcedFailureFlag,
         TABLE_NAME: tableName,
         EVENT_BUS_NAME: eventBusName,
         RANDOM_FAILURE_RATE: String(props.randomFailureRate),
@@ -98,6 +120,7 @@ export class ApiStack extends Stack {
         CLICKED_IMAGE_KEY: IMAGE_KEYS.clicked,
       },
       views: { TABLE_NAME: tableName },
+      regions: { APP_REGIONS: props.appRegions.join(','), API_URL_PARAMETER: parameterPath(names, PARAMETER_KEYS.apiUrl) },
     };
 
     const functions = new Map<ApiHandler, RegionalFunction>();
@@ -119,9 +142,7 @@ export class ApiStack extends Stack {
         authorizer: spec.public ? undefined : authorizer,
       });
       if (spec.public) {
-        acknowledge(route, 'AwsSolutions-APIG4', spec.handler === 'health'
-          ? 'Health checks (the pipeline check, Route 53) call /health without credentials; it reveals only the region and its status.'
-          : 'Signing in is how a user gets a token, so /login cannot require one; it is throttled hardest and every attempt is logged.');
+        acknowledge(route, 'AwsSolutions-APIG4', PUBLIC_ROUTE_REASONS[spec.handler as keyof typeof PUBLIC_ROUTE_REASONS]);
       }
     }
 
@@ -144,6 +165,19 @@ export class ApiStack extends Stack {
       resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName })],
     }));
     functions.get('views')!.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:Query']));
+    // GET /regions reads the one API URL parameter in every app region's SSM, nothing else.
+    functions.get('regions')!.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: props.appRegions.map((region) => this.formatArn({
+        service: 'ssm', region, resource: 'parameter', resourceName: parameterPath(names, PARAMETER_KEYS.apiUrl).replace(/^\//, ''),
+      })),
+    }));
+    for (const handler of ['health', 'click'] as const) {
+      functions.get(handler)!.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: forcedFailureFlag.replace(/^\//, '') })],
+      }));
+    }
 
     // The `$default` stage is served at the API's root, so the endpoint is the base URL.
     const url = api.apiEndpoint;
@@ -153,7 +187,7 @@ export class ApiStack extends Stack {
   }
 
   /** `$default` stage: a stage-wide default throttle, each route's own (login hardest), JSON access logs. */
-  private addStage(api: apigwv2.HttpApi, names: NameScope): void {
+  private addStage(api: apigwv2.HttpApi, names: NameScope): apigwv2.HttpStage {
     const accessLogs = new logs.LogGroup(this, 'UserApiAccessLogs', {
       logGroupName: `/aws/apigateway/${resourceName(names, 'user-api')}`,
       retention: logs.RetentionDays.ONE_MONTH,
@@ -173,6 +207,7 @@ export class ApiStack extends Stack {
       `${spec.method} ${spec.path}`,
       { ThrottlingRateLimit: ROUTE_THROTTLES[spec.handler].rateLimit, ThrottlingBurstLimit: ROUTE_THROTTLES[spec.handler].burstLimit },
     ])));
+    return stage;
   }
 
 }

@@ -1,13 +1,18 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { PASSWORD_POLICY } from '../lambda/shared/identity';
 import { PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
+import type { WafConfig } from '../lib/config';
 import { publishParameter } from '../lib/parameters';
+import { AppWebAcl } from '../lib/web-acl';
 
 export interface IdentityStackProps extends StackProps {
   readonly names: NameScope;
+  /** When enabled, a REGIONAL web ACL guards the user pool's endpoints (A22). */
+  readonly waf?: WafConfig;
 }
 
 /**
@@ -44,6 +49,11 @@ export class IdentityStack extends Stack {
     for (const rule of ['AwsSolutions-COG3', 'AwsSolutions-COG8']) {
       acknowledge(pool, rule,
         'Threat protection needs the Plus feature plan (a per-user monthly fee); failed logins are logged and alarmed on by the app itself (A6, A12).');
+    }
+
+    if (props.waf?.enabled) {
+      const acl = new AppWebAcl(this, 'UserPoolWebAcl', { scope: 'REGIONAL', name: resourceName(names, 'users'), rateLimitPerFiveMinutes: props.waf.rateLimitPerFiveMinutes });
+      new wafv2.CfnWebACLAssociation(this, 'UserPoolWebAclAssociation', { resourceArn: pool.userPoolArn, webAclArn: acl.webAclArn });
     }
 
     const client = pool.addClient('WebClient', {

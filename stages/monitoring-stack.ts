@@ -205,6 +205,20 @@ export class MonitoringStack extends Stack {
           new cloudwatch.GraphWidget({ title: 'Clicks', left: [appMetric('click', 'Clicks'), appMetric('counter', 'ClicksCounted'), appMetric('counter', 'DuplicateClicks')], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Deliberate failures and Slack deliveries', left: [appMetric('click', 'DeliberateFailures'), appMetric('notifier', 'SlackDeliveries'), appMetric('notifier', 'SlackDeliveryFailures')], width: 8 }),
         ],
+        [
+          // A15: 1 while /health answers 503 because the region was failed on purpose (Slack: /regionalapp fail).
+          new cloudwatch.GraphWidget({
+            title: 'Forced failure (1 = failed on purpose)',
+            left: [appMetric('health', 'ForcedFailure').with({ statistic: 'Maximum', label: 'ForcedFailure' }), appMetric('click', 'ForcedFailureClicks')],
+            leftYAxis: { min: 0 },
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Slack commands',
+            left: [appMetric('slack-command', 'SlackCommands'), appMetric('slack-command', 'SlackCommandsRejected'), appMetric('slack-command', 'ForcedFailuresSet'), appMetric('slack-command', 'ForcedFailuresCleared')],
+            width: 12,
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
       ],
     });

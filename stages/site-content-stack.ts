@@ -5,9 +5,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import * as path from 'node:path';
 import { PARAMETER_KEYS, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
+import { buildSite } from '../lib/site-bundle';
 import { parameterLogicalId, readParameter } from '../lib/parameters';
 
 /** How cdk-nag writes a value in a finding: a pseudo parameter's token as `<AWS::AccountId>`. */
@@ -15,16 +15,16 @@ function asNagShowsIt(value: string, pseudoParameter: string): string {
   return Token.isUnresolved(value) ? `<${pseudoParameter}>` : value;
 }
 
-/** The static web content (A1), deployed as it is, plus a generated config.json. */
-const SITE_DIR = path.resolve(__dirname, '..', 'site');
-
+/** The static web content (A1, A21) as built by lib/site-bundle.ts, plus a generated config.json. */
 export interface SiteContentStackProps extends StackProps {
   readonly names: NameScope;
 }
 
 /**
- * The site's content: `site/` and a `config.json` telling the page its region and API URL. It is
- * its own stack because it needs the API's URL, while the API needs the site's origin for CORS.
+ * The site's content: `site/` with the page's TypeScript bundled (lib/site-bundle.ts), and a
+ * `config.json` telling the page its region and API URL (the page finds the other regions through
+ * GET /regions). It is its own stack because it needs the API's URL, and the API stack needs the site
+ * bucket (its images).
  */
 export class SiteContentStack extends Stack {
   constructor(scope: Construct, id: string, props: SiteContentStackProps) {
@@ -53,7 +53,7 @@ export class SiteContentStack extends Stack {
       role: deployRole,
       logGroup: deployLogs,
       sources: [
-        s3deploy.Source.asset(SITE_DIR),
+        s3deploy.Source.asset(buildSite()),
         s3deploy.Source.jsonData('config.json', { region: this.region, siteUrl, apiUrl: readParameter(this, names, PARAMETER_KEYS.apiUrl) }),
       ],
       destinationBucket: bucket,

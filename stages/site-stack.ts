@@ -1,14 +1,26 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { CustomDomainConfig } from '../lib/config';
+import { readEdgeParameter } from '../lib/edge-parameters';
 import { acknowledge } from '../lib/nag';
-import { PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
+import { EDGE_PARAMETER_KEYS, PARAMETER_KEYS, resourceName, type NameScope } from '../lib/names';
 import { publishParameter } from '../lib/parameters';
 
 export interface SiteStackProps extends StackProps {
   readonly names: NameScope;
+  /**
+   * The site's own name on this distribution (region A's), with its certificate from this region's
+   * Edge stack in us-east-1 (A15).
+   */
+  readonly siteDomain?: { readonly domain: CustomDomainConfig; readonly siteDomainName: string };
+  /** The CLOUDFRONT web ACL from this region's Edge stack (A22). */
+  readonly webAcl?: boolean;
 }
 
 /**
@@ -44,8 +56,14 @@ export class SiteStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const { siteDomain } = props;
     const distribution = new cloudfront.Distribution(this, 'SiteDistribution', {
       comment: resourceName(names, 'site'),
+      ...(siteDomain ? {
+        domainNames: [siteDomain.siteDomainName],
+        certificate: acm.Certificate.fromCertificateArn(this, 'SiteCertificate', readEdgeParameter(this, names, EDGE_PARAMETER_KEYS.siteCertificateArn)),
+      } : {}),
+      webAclId: props.webAcl ? readEdgeParameter(this, names, EDGE_PARAMETER_KEYS.webAclArn) : undefined,
       defaultRootObject: 'index.html',
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
@@ -64,12 +82,22 @@ export class SiteStack extends Stack {
     });
     acknowledge(distribution, 'AwsSolutions-CFR1',
       'The app is public by design; no country is to be blocked.');
-    acknowledge(distribution, 'AwsSolutions-CFR2',
-      'WAF costs a fixed monthly fee per web ACL; it is off by default (SPEC A1) and the APIs are throttled.');
+    if (!props.webAcl) {
+      acknowledge(distribution, 'AwsSolutions-CFR2',
+        'WAF costs a fixed monthly fee per web ACL; it is off by default (SPEC A1, cdk.json "waf") and the APIs are throttled.');
+    }
     acknowledge(distribution, 'AwsSolutions-CFR3',
       'Standard logging needs an ACL-enabled bucket; the origin bucket has S3 access logs and CloudFront metrics are on.');
-    acknowledge(distribution, 'AwsSolutions-CFR4',
-      'The default *.cloudfront.net certificate cannot pin TLS 1.2; with a custom domain the distribution enforces TLSv1.2_2021.');
+    if (!siteDomain) {
+      acknowledge(distribution, 'AwsSolutions-CFR4',
+        'The default *.cloudfront.net certificate cannot pin TLS 1.2; with a custom domain the distribution enforces TLSv1.2_2021.');
+    } else {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: siteDomain.domain.hostedZoneId, zoneName: siteDomain.domain.zoneName });
+      const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
+      new route53.ARecord(this, 'SiteRecord', { zone, recordName: siteDomain.siteDomainName, target });
+      new route53.AaaaRecord(this, 'SiteRecordIpv6', { zone, recordName: siteDomain.siteDomainName, target });
+      new CfnOutput(this, 'SiteDomainUrl', { value: `https://${siteDomain.siteDomainName}`, description: 'The site on its own name' });
+    }
 
     const url = `https://${distribution.distributionDomainName}`;
     publishParameter(this, names, PARAMETER_KEYS.siteBucketName, bucket.bucketName, 'Name of this region\'s static site bucket');

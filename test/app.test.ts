@@ -84,7 +84,7 @@ describe('direct deploy shape', () => {
     const stacks = synthesizedStacks(outdir);
     rmSync(outdir, { recursive: true, force: true });
     expect(stacks.map((stack) => stack.displayName).sort()).toEqual(
-      ['Analytics', 'Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent'].map((id) => `${DIRECT_DEPLOY_STAGE}/${id}`),
+      ['Analytics', 'Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent', 'Slack'].map((id) => `${DIRECT_DEPLOY_STAGE}/${id}`),
     );
     expect(new Set(stacks.map((stack) => stack.region))).toEqual(new Set(['us-west-2']));
   });

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClickDetail } from './click-event';
 import { expiresAfterDays, keys } from './table';
 
@@ -96,4 +96,31 @@ export async function readViewShards(db: DynamoDBDocumentClient, tableName: stri
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return shards;
+}
+
+/**
+ * The page's views including one click that was just put on the bus (POST /click's answer).
+ *
+ * The counter runs behind the bus, so the click may or may not be counted yet. Reading the shards
+ * and the click's "counted" marker in two separate reads raced with it: a count landing between
+ * them made the answer one too high (shards read after, marker before: 19 → 21) or one too low
+ * (the reverse: 21 → 21). The counter writes the marker and this region's shard in one
+ * transaction, so they are read here in one transaction too (TransactGetItems is serializable
+ * with TransactWriteItems): either both show the click or neither does, and the answer adds it
+ * exactly once. Other regions' shards never hold this click (a region counts only into its own
+ * shard), so reading them separately can only lag behind replication, never count it twice: the
+ * answer is never more than the count the click lands in.
+ */
+export async function readViewsIncludingClick(
+  db: DynamoDBDocumentClient, tableName: string, page: string, region: string, idempotencyKey: string,
+): Promise<number> {
+  const snapshot = await db.send(new TransactGetCommand({
+    TransactItems: [
+      { Get: { TableName: tableName, Key: keys.countedClick(idempotencyKey) } },
+      { Get: { TableName: tableName, Key: keys.viewShard(page, region) } },
+    ],
+  }));
+  const [marker, ownShard] = snapshot.Responses ?? [];
+  const others = totalViews((await readViewShards(db, tableName, page)).filter((shard) => shard.region !== region));
+  return others + Number(ownShard?.Item?.count ?? 0) + (marker?.Item ? 0 : 1);
 }

@@ -29,4 +29,6 @@ export const keys = {
   ingestJob: (bucket: string, objectKey: string) => ({ pk: `INGEST#${bucket}/${objectKey}`, sk: 'JOB' }),
   /** One Slack delivery attempt of the alarm notifier (A13). */
   delivery: (alarmName: string, at: Date) => ({ pk: `DELIVERY#${alarmName}`, sk: at.toISOString() }),
+  /** A Slack request's signature, once seen (A14): the same signed request twice is a replay. */
+  slackRequest: (signature: string) => ({ pk: `SLACK#${signature}`, sk: 'SEEN' }),
 };

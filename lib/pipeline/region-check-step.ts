@@ -13,6 +13,8 @@ export interface RegionCheckStepProps {
   readonly names: NameScope;
   readonly account: string;
   readonly partition: string;
+  /** The Slack app's signing secret (cdk.json slack.signingSecretName): the suite signs its Slack commands with it. */
+  readonly signingSecretName: string;
   readonly reportGroup: codebuild.IReportGroup;
 }
 
@@ -51,7 +53,7 @@ export class RegionCheckStep extends CodeBuildStep {
  * (test/lib/journey-permissions.test.ts derives the suite's SDK commands from its source and checks
  * each is granted here).
  */
-export function journeyPermissions({ names, account, partition }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition'>): iam.PolicyStatement[] {
+export function journeyPermissions({ names, account, partition, signingSecretName }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition' | 'signingSecretName'>): iam.PolicyStatement[] {
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${names.region}:${account}:${resource}`;
   return [
     new iam.PolicyStatement({
@@ -91,6 +93,12 @@ export function journeyPermissions({ names, account, partition }: Pick<RegionChe
       // The API id is generated when the region's Api stack deploys, after this role exists.
       actions: ['apigateway:GET'],
       resources: [`arn:${partition}:apigateway:${names.region}::/apis/*/stages/$default`],
+    }),
+    new iam.PolicyStatement({
+      // The suite signs Slack commands as Slack does (status and the refused forged/stale/replayed
+      // ones in production). Secrets Manager appends a random 6-character suffix to the secret's ARN.
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arn('secretsmanager', `secret:${signingSecretName}-??????`)],
     }),
   ];
 }

@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, QueryCommand, TransactGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail } from '../../lambda/shared/click-event';
@@ -14,6 +15,7 @@ Object.assign(process.env, {
   RANDOM_FAILURE_RATE: '0.1',
   SITE_BUCKET_NAME: 'site-bucket',
   CLICKED_IMAGE_KEY: 'images/clicked.svg',
+  FORCED_FAILURE_PARAMETER: '/regionalapp/test/health/forced-failure',
   POWERTOOLS_SERVICE_NAME: 'click',
   POWERTOOLS_METRICS_NAMESPACE: 'regionalapp-test',
 });
@@ -23,6 +25,7 @@ const { handler } = click;
 const events = mockClient(EventBridgeClient);
 const db = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
+const ssm = mockClient(SSMClient);
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg"/>';
 const KEY = 'click-0123456789';
@@ -54,9 +57,12 @@ beforeEach(() => {
   events.reset();
   db.reset();
   s3.reset();
+  ssm.reset();
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"failing":false}' } });
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   db.on(QueryCommand).resolves({ Items: SHARDS });
-  db.on(GetCommand).resolves({});
+  // The click's marker and this region's shard, read together: not counted yet, us-east-1 at 3.
+  db.on(TransactGetCommand).resolves({ Responses: [{}, { Item: SHARDS[0] }] });
   s3.on(GetObjectCommand).resolves({ ContentType: 'image/svg+xml', Body: { transformToByteArray: async () => Buffer.from(SVG) } as any });
   click.setRandom(() => 0.5);
   output = captureOutput();
@@ -80,12 +86,15 @@ describe('POST /click', () => {
     expect(entry).toMatchObject({ EventBusName: 'regionalapp-test-bus', Source: CLICK_EVENT_SOURCE, DetailType: CLICK_EVENT_DETAIL_TYPE });
     // What is put is what the counter accepts (A9).
     expect(parseClickDetail(JSON.parse(entry.Detail!))).toEqual({ page: 'home', region: 'us-east-1', idempotencyKey: KEY, clickedAt: expect.any(String) });
-    expect(db.commandCalls(GetCommand)[0].args[0].input).toMatchObject({ TableName: 'regionalapp-test-table', Key: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } });
+    expect(db.commandCalls(TransactGetCommand)[0].args[0].input.TransactItems).toEqual([
+      { Get: { TableName: 'regionalapp-test-table', Key: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } } },
+      { Get: { TableName: 'regionalapp-test-table', Key: { pk: 'VIEWS#home', sk: 'REGION#us-east-1' } } },
+    ]);
     expect(metricNames(output())).toEqual(['Clicks']);
   });
 
   test('a retried click the counter already counted is not added again', async () => {
-    db.on(GetCommand).resolves({ Item: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } });
+    db.on(TransactGetCommand).resolves({ Responses: [{ Item: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } }, { Item: SHARDS[0] }] });
 
     const response = await handler(clickEvent());
 
@@ -95,6 +104,7 @@ describe('POST /click', () => {
 
   test('the first click ever reads "1 time"', async () => {
     db.on(QueryCommand).resolves({ Items: [] });
+    db.on(TransactGetCommand).resolves({ Responses: [{}, {}] });
 
     const response = await handler(clickEvent());
 
@@ -163,6 +173,48 @@ describe('POST /click', () => {
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
+  });
+});
+
+describe('POST /click while the region is failed on purpose (A15)', () => {
+  /** Past the flag cache of any earlier test: the handler reads the flag again. */
+  let offset = 0;
+  const later = () => {
+    offset += 60_000;
+    const now = Date.now() + offset;
+    jest.spyOn(Date, 'now').mockReturnValue(now);
+  };
+
+  test('is a 503 with who and when, not the retryable 500, and puts no event', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"failing":true,"by":"alice","at":"2026-01-01T00:00:00.000Z"}' } });
+    later();
+    click.setRandom(() => 0.05);
+
+    const response = await handler(clickEvent());
+
+    expect(response.statusCode).toBe(503);
+    const body = JSON.parse(response.body!);
+    expect(body).toEqual({
+      error: expect.stringContaining('us-east-1 is failing on purpose (forced failure set by alice at 2026-01-01T00:00:00.000Z)'),
+      forcedFailure: true, region: 'us-east-1', by: 'alice', at: '2026-01-01T00:00:00.000Z',
+    });
+    expect(body).not.toHaveProperty('retryable');
+    expect(events.calls()).toHaveLength(0);
+    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({ Name: '/regionalapp/test/health/forced-failure' });
+  });
+
+  test('the flag is read at most once per FLAG_CACHE_MS', async () => {
+    later();
+    await handler(clickEvent());
+    await handler(clickEvent());
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
+  test('an unreadable flag does not fail clicks', async () => {
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    later();
+    expect((await handler(clickEvent())).statusCode).not.toBe(503);
+    expect(putEntries()).toHaveLength(1);
   });
 });
 

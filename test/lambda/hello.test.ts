@@ -1,12 +1,12 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as health } from '../../lambda/health';
 import { dataUrl, imageContentType, imageLoader, MAX_IMAGE_BYTES } from '../../lambda/shared/image';
 import { captureOutput } from '../support/output';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
-Object.assign(process.env, { AWS_REGION: 'ap-southeast-2', SITE_BUCKET_NAME: 'site-bucket', HELLO_IMAGE_KEY: 'images/hello.svg' });
+Object.assign(process.env, { AWS_REGION: 'ap-southeast-2', SITE_BUCKET_NAME: 'site-bucket', HELLO_IMAGE_KEY: 'images/hello.svg', FORCED_FAILURE_PARAMETER: '/regionalapp/test/health/forced-failure' });
+const { handler: health } = jest.requireActual<typeof import('../../lambda/health')>('../../lambda/health');
 const { greeting, handler } = jest.requireActual<typeof import('../../lambda/hello')>('../../lambda/hello');
 
 const s3 = mockClient(S3Client);

@@ -1,4 +1,4 @@
-import { assertDeployable, ConfigError, parseConfig, placeholderKeys } from '../../lib/config';
+import { assertDeployable, ConfigError, DEFAULT_WAF_RATE_LIMIT, parseConfig, placeholderKeys } from '../../lib/config';
 import { deployableConfig, rawShippedConfig, shippedConfig } from '../support/config';
 
 function withValue(key: string, value: unknown): Record<string, unknown> {
@@ -66,6 +66,23 @@ describe('parseConfig', () => {
     expect(() => parseConfig(withValue('customDomain', domain))).toThrow('"regionalApp.customDomain.apiDomainName"');
     const good = parseConfig(withValue('customDomain', { ...domain, apiDomainName: 'api.example.com' }));
     expect(good.customDomain?.apiDomainName).toBe('api.example.com');
+  });
+
+  test('the site\'s own name is optional, inside the zone and not the API\'s name', () => {
+    const domain = { zoneName: 'example.com', hostedZoneId: 'Z0123456789ABC', apiDomainName: 'api.example.com' };
+    expect(parseConfig(withValue('customDomain', domain)).customDomain?.siteDomainName).toBeUndefined();
+    expect(parseConfig(withValue('customDomain', { ...domain, siteDomainName: 'www.example.com' })).customDomain?.siteDomainName).toBe('www.example.com');
+    expect(() => parseConfig(withValue('customDomain', { ...domain, siteDomainName: 'www.example.org' }))).toThrow('"regionalApp.customDomain.siteDomainName"');
+    expect(() => parseConfig(withValue('customDomain', { ...domain, siteDomainName: 'api.example.com' }))).toThrow(/siteDomainName.*also the API's name/);
+  });
+
+  test('WAF is off unless turned on; its rate limit is WAF\'s allowed range', () => {
+    expect(shippedConfig.waf).toEqual({ enabled: false, rateLimitPerFiveMinutes: DEFAULT_WAF_RATE_LIMIT });
+    expect(parseConfig(withValue('waf', { enabled: true })).waf).toEqual({ enabled: true, rateLimitPerFiveMinutes: DEFAULT_WAF_RATE_LIMIT });
+    expect(parseConfig(withValue('waf', { enabled: true, rateLimitPerFiveMinutes: 300 })).waf.rateLimitPerFiveMinutes).toBe(300);
+    expect(() => parseConfig(withValue('waf', { enabled: 'yes' }))).toThrow('"regionalApp.waf.enabled"');
+    expect(() => parseConfig(withValue('waf', { enabled: true, rateLimitPerFiveMinutes: 5 }))).toThrow('"regionalApp.waf.rateLimitPerFiveMinutes"');
+    expect(() => parseConfig(withValue('waf', { enabled: true, rules: [] }))).toThrow('"regionalApp.waf.rules": unknown key');
   });
 });
 

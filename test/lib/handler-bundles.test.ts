@@ -49,7 +49,11 @@ describe('handler bundles (A18)', () => {
     const output = execFileSync(process.execPath, ['--input-type=module', '-e',
       `const { handler } = await import(${JSON.stringify(path.join(dir, 'health', 'index.mjs'))});
        console.log(JSON.stringify(await handler()));`,
-    ], { env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT' }, encoding: 'utf8' });
+    ], {
+      // No credentials: the forced-failure flag cannot be read, which must not fail /health (it reads as not failing).
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT', FORCED_FAILURE_PARAMETER: '/regionalapp/test/health/forced-failure' },
+      encoding: 'utf8',
+    });
     const response = JSON.parse(output.trim().split('\n').pop()!);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ status: 'ok', region: 'eu-central-1' });

@@ -25,6 +25,7 @@ const ACTION_OF: Record<string, string> = {
   '@aws-sdk/client-dynamodb#QueryCommand': 'dynamodb:Query',
   '@aws-sdk/client-s3#ListObjectsV2Command': 's3:ListBucket',
   '@aws-sdk/client-s3#PutObjectCommand': 's3:PutObject',
+  '@aws-sdk/client-secrets-manager#GetSecretValueCommand': 'secretsmanager:GetSecretValue',
   '@aws-sdk/client-sqs#GetQueueUrlCommand': 'sqs:GetQueueUrl',
   '@aws-sdk/client-sqs#SendMessageBatchCommand': 'sqs:SendMessage',
   '@aws-sdk/client-sqs#SendMessageCommand': 'sqs:SendMessage',
@@ -94,7 +95,7 @@ function suiteCommands(): { commands: SentCommand[]; files: string[] } {
 
 /** Every action journeyPermissions grants, in any region (the statements are the same per region). */
 function grantedActions(): Set<string> {
-  const statements = journeyPermissions({ names: { project: 'regionalapp', stageName: 'prod', region: 'us-west-2' }, account: '123456789012', partition: 'aws' });
+  const statements = journeyPermissions({ names: { project: 'regionalapp', stageName: 'prod', region: 'us-west-2' }, account: '123456789012', partition: 'aws', signingSecretName: 'regionalapp/slack-signing-secret' });
   return new Set(statements.flatMap((statement) => statement.toStatementJson()).flatMap((json: { Effect: string; Action: string | string[] }) => (
     json.Effect === 'Allow' ? [json.Action].flat() : []
   )));

@@ -69,6 +69,7 @@ describe('PipelineStack, wave rollout (default)', () => {
       'RegionalApp-us-east-1.Api.Deploy@3',
       'RegionalApp-us-east-1.Monitoring.Deploy@4',
       'RegionalApp-us-east-1.SiteContent.Deploy@4',
+      'RegionalApp-us-east-1.Slack.Deploy@4',
       'RegionalApp-us-east-1.Check-us-east-1@5',
       'RegionalApp-us-west-2.Approve-us-west-2@6',
       'RegionalApp-us-west-2.Data.Deploy@7',
@@ -78,6 +79,7 @@ describe('PipelineStack, wave rollout (default)', () => {
       'RegionalApp-us-west-2.Api.Deploy@9',
       'RegionalApp-us-west-2.Monitoring.Deploy@10',
       'RegionalApp-us-west-2.SiteContent.Deploy@10',
+      'RegionalApp-us-west-2.Slack.Deploy@10',
       'RegionalApp-us-west-2.Check-us-west-2@11',
     ]);
     expect(regionA.every((id) => wave!.actions.some((action) => action.name === `RegionalApp-us-east-1.${id}.Deploy`))).toBe(true);

@@ -160,6 +160,14 @@ describe('parseAwsRequest', () => {
     expect(json('monitoring', 'GraniteServiceVersion20100801.SetAlarmState', { AlarmName: 'a' })).toMatchObject({ checks: [{ action: 'cloudwatch:SetAlarmState', resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:a` }] });
   });
 
+  test('a PutParameter signed for another region is authorized on that region\'s parameter (the Slack command writes any region\'s flag)', () => {
+    const other = 'us-west-2'; // REGION is us-east-1
+    const parsed = parseAwsRequest('POST', '/', {
+      authorization: signed.authorization.replace(`/${REGION}/dynamodb/`, `/${other}/ssm/`), 'x-amz-target': 'AmazonSSM.PutParameter',
+    }, Buffer.from(JSON.stringify({ Name: '/app/prod/health/forced-failure', Value: '{"failing":true}', Overwrite: true })), scope);
+    expect(parsed).toMatchObject({ kind: 'evaluate', region: other, checks: [{ action: 'ssm:PutParameter', resource: `arn:aws:ssm:${other}:${ACCOUNT}:parameter/app/prod/health/forced-failure` }] });
+  });
+
   test('an operation with no IAM mapping is unevaluable (and so denied), never allowed', () => {
     expect(json('dynamodb', 'DynamoDB_20120810.DeleteTable', { TableName: 'data' })).toMatchObject({ kind: 'unevaluable', reason: 'no IAM mapping for dynamodb:DeleteTable' });
     expect(json('secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: 'unknown' })).toMatchObject({ kind: 'unevaluable', reason: 'no local secret unknown' });

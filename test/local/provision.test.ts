@@ -25,6 +25,9 @@ import type { LocalFunction } from '../../local/lambda-runtime';
 import { IamPolicies } from '../../local/iam-policies';
 import { MetricStore } from '../../local/metric-store';
 import { LOCAL_ACCOUNT_ID, RegionProvisioner } from '../../local/provision';
+import { readEdgeParameter } from '../../lib/edge-parameters';
+import { RegionalApiDomain } from '../../lib/regional-api-domain';
+import { AppWebAcl } from '../../lib/web-acl';
 import { regionStacks, type LocalStack } from '../../local/templates';
 import { sdkClients } from '../support/fake-emulators';
 
@@ -393,6 +396,34 @@ describe('an edit to the CDK code', () => {
 });
 
 describe('template resources without local behaviour', () => {
+  test('a custom domain (certificate, API domain and mapping, latency record, health check), a web ACL and a cross-region SSM read are inert, with the values others read', async () => {
+    const names = { project: 'probe', stageName: 'test', region: REGION };
+    const stack = synthesize('custom-domain', (scope) => {
+      const api = new apigwv2.HttpApi(scope, 'Api', { createDefaultStage: false });
+      const stage = new apigwv2.HttpStage(scope, 'Stage', { httpApi: api, stageName: '$default', autoDeploy: true });
+      const domain = new RegionalApiDomain(scope, 'Domain', {
+        names, api, stage, domain: { zoneName: 'example.com', hostedZoneId: 'Z0123456789ABC', apiDomainName: 'api.example.com' },
+      });
+      const acl = new AppWebAcl(scope, 'Acl', { scope: 'REGIONAL', name: 'probe', rateLimitPerFiveMinutes: 100 });
+      const publish = (id: string, value: string) => new ssm.StringParameter(scope, id, { parameterName: `/probe/${id}`, stringValue: value });
+      publish('domain-target', domain.domainName.regionalDomainName);
+      publish('health-check', domain.healthCheck.healthCheckId);
+      publish('web-acl', acl.webAclArn);
+      publish('edge-value', readEdgeParameter(scope, names, 'web-acl-arn'));
+    });
+    const provisioner = newProvisioner();
+    await provisioner.provisionStack(stack);
+
+    expect([...provisioner.local.inert]).toEqual(expect.arrayContaining([
+      'AWS::CertificateManager::Certificate', 'AWS::ApiGatewayV2::DomainName', 'AWS::ApiGatewayV2::ApiMapping',
+      'AWS::Route53::HealthCheck', 'AWS::Route53::RecordSet', 'AWS::WAFv2::WebACL', 'Custom::AWS',
+    ]));
+    expect(parameterValue('/probe/domain-target')).toMatch(new RegExp(`\\.execute-api\\.${REGION}\\.amazonaws\\.com$`));
+    expect(parameterValue('/probe/health-check')).toBeTruthy();
+    expect(parameterValue('/probe/web-acl')).toMatch(/^arn:aws:wafv2:/);
+    expect(parameterValue('/probe/edge-value')).toMatch(/^arn:/);
+  });
+
   test('an IAM role is recorded as inert and still has an ARN other resources can use', async () => {
     const provisioner = await provision(AS_FIRST_WRITTEN);
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliver, parseWebhookUrl } from '../../lambda/notifier';
-import { LOCAL_WORKSPACE, MAX_REQUEST_BODY_BYTES, SlackStandIn, slackSignature } from '../../local/slack-standin';
+import { LOCAL_WORKSPACE, MAX_REQUEST_BODY_BYTES, renderEmoji, SlackStandIn, slackSignature } from '../../local/slack-standin';
 import { captureOutput } from '../support/output';
 
 const SIGNING_SECRET = 'local-signing-secret-5f2b9c';
@@ -410,5 +410,60 @@ describe('lifecycle', () => {
 
   test('a missing signing secret is refused with what it is for', () => {
     expect(() => new SlackStandIn({ signingSecret: '' })).toThrow(/signingSecret: the one the local app verifies slash commands with/);
+  });
+});
+
+describe('Slack emoji, commands and failed deliveries on the page', () => {
+  test('renderEmoji shows Slack codes as emoji and leaves unknown codes and times alone', () => {
+    expect(renderEmoji(':rotating_light: us-west-2 failing; :white_check_mark: us-east-1 serving :grey_question:')).toBe('🚨 us-west-2 failing; ✅ us-east-1 serving ❔');
+    expect(renderEmoji(':not_an_emoji: at 12:30:45')).toBe(':not_an_emoji: at 12:30:45');
+  });
+
+  test('the page renders emoji in messages', async () => {
+    await post('/services/alarms', { text: ':rotating_light: ALARM in us-east-1' });
+    const html = await (await fetch(base)).text();
+    expect(html).toContain('🚨 ALARM in us-east-1');
+    expect(html).not.toContain(':rotating_light:');
+  });
+
+  test('the page lists failed delivery attempts', async () => {
+    await post('/control/fail-next', { count: 1, status: 503 });
+    expect((await post('/services/alarms', { text: 'lost' })).status).toBe(503);
+    expect(standIn.failedDeliveries).toEqual([{ receivedAt: expect.any(String), channel: 'alarms', status: 503 }]);
+    const html = await (await fetch(base)).text();
+    expect(html).toContain('Failed delivery attempts');
+    expect(html).toMatch(/<strong>alarms<\/strong> answered 503 \(injected\)/);
+  });
+
+  test('commands sent by region go to that region\'s Slack API; they and the replies are listed and shown', async () => {
+    const received: { path: string; body: string }[] = [];
+    const app = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => { body += chunk; });
+      request.on('end', () => {
+        received.push({ path: request.url ?? '', body });
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"response_type":"in_channel","text":":rotating_light: ada failed *us-west-2* on purpose"}');
+      });
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      standIn.setSlackApis({ 'us-west-2': appUrl });
+      const response = await post('/commands', { region: 'us-west-2', text: 'fail us-west-2', userName: 'ada' });
+      expect(response.status).toBe(200);
+      expect(received.map((sent) => sent.path)).toEqual(['/slack/commands']);
+      expect(new URLSearchParams(received[0].body).get('command')).toBe('/regionalapp');
+      const listed = await (await fetch(`${base}/commands`)).json();
+      expect(listed).toEqual([expect.objectContaining({ url: `${appUrl}/slack/commands`, command: '/regionalapp', text: 'fail us-west-2', userName: 'ada', status: 200 })]);
+      const html = await (await fetch(base)).text();
+      expect(html).toContain('/regionalapp fail us-west-2');
+      expect(html).toContain('200: 🚨 ada failed *us-west-2* on purpose');
+
+      const unknown = await post('/commands', { region: 'eu-west-9', text: 'status' });
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json() as { error: string }).error).toContain('"region" must be one of the regions with a Slack command API (us-west-2); got "eu-west-9"');
+    } finally {
+      await new Promise((resolve) => app.close(resolve));
+    }
   });
 });

@@ -28,8 +28,8 @@ function statements(t: Template): { Action: string | string[]; Resource: unknown
 describe('RegionalApp stage', () => {
   test('has a stack per concern in its own region; analytics only in region A', () => {
     const ids = (stage: RegionalAppStage) => stage.node.children.filter((child) => child instanceof Stack).map((child) => child.node.id).sort();
-    expect(ids(stageA)).toEqual(['Analytics', 'Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent']);
-    expect(ids(stageB)).toEqual(['Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent']);
+    expect(ids(stageA)).toEqual(['Analytics', 'Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent', 'Slack']);
+    expect(ids(stageB)).toEqual(['Api', 'Data', 'Events', 'Identity', 'Monitoring', 'Site', 'SiteContent', 'Slack']);
     for (const [index, stage] of stages.entries()) {
       for (const stack of stage.node.children.filter((child): child is Stack => child instanceof Stack)) {
         expect(stack.region).toBe(config.appRegions[index]);
@@ -59,7 +59,7 @@ describe('RegionalApp stage', () => {
   });
 
   test('every function is arm64 Node 24 with reserved concurrency and its own log group (A17, A18)', () => {
-    const functions = [...stages.slice(0, 2).flatMap((stage) => ['Api', 'Events', 'Monitoring'].map((id) => template(stage, id)))]
+    const functions = [...stages.slice(0, 2).flatMap((stage) => ['Api', 'Events', 'Monitoring', 'Slack'].map((id) => template(stage, id)))]
       .flatMap((t) => Object.values(t.findResources('AWS::Lambda::Function')))
       .filter((fn) => String(fn.Properties.FunctionName ?? '').startsWith('regionalapp-'));
     expect(functions).toHaveLength(HANDLERS.length * 2);
@@ -131,11 +131,12 @@ describe('Identity stack (A3)', () => {
 });
 
 describe('Api stack (A4)', () => {
-  test('public routes are /health and /login; every other route needs the region\'s Cognito JWT', () => {
+  test('public routes are /health, /login and /regions; every other route needs the region\'s Cognito JWT', () => {
     const routes = Object.values(api.findResources('AWS::ApiGatewayV2::Route')).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']);
     expect(routes.sort()).toEqual([
       ['GET /health', 'NONE'],
       ['GET /hello', 'JWT'],
+      ['GET /regions', 'NONE'],
       ['GET /views', 'JWT'],
       ['POST /click', 'JWT'],
       ['POST /login', 'NONE'],
@@ -157,14 +158,15 @@ describe('Api stack (A4)', () => {
         'GET /hello': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 20 },
         'POST /click': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 20 },
         'GET /views': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 10 },
+        'GET /regions': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 5 },
       },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"status":"\\$context.status"') },
     });
   });
 
-  test('CORS allows only the site\'s origin', () => {
+  test('CORS lets every region\'s page call this API (failover, A21), without credentials', () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: [{ Ref: Match.stringLikeRegexp('siteurl') }], AllowMethods: ['GET', 'POST'] }),
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'], AllowMethods: ['GET', 'POST'], AllowCredentials: Match.absent() }),
     });
   });
 
@@ -178,6 +180,12 @@ describe('Api stack (A4)', () => {
     expect(policyOf('HelloFunctionRole')).toMatch(/images\/hello.svg/);
     expect(policyOf('ViewsFunctionRole')).not.toMatch(/PutItem|UpdateItem/);
     expect(policyOf('HealthFunctionRole')).not.toMatch(/dynamodb|s3:|events:/);
+    // GET /regions reads exactly the API URL parameter, in each app region.
+    const regions = JSON.parse(policyOf('RegionsFunctionRole') || '[]') as { Action: unknown; Resource: unknown }[];
+    const ssm = regions.find((statement) => statement.Action === 'ssm:GetParameter');
+    expect(JSON.stringify(ssm?.Resource)).toMatch(/:ssm:us-east-1:.*parameter\/regionalapp\/prod\/api\/url/);
+    expect(JSON.stringify(ssm?.Resource)).toMatch(/:ssm:us-west-2:.*parameter\/regionalapp\/prod\/api\/url/);
+    expect(policyOf('RegionsFunctionRole')).not.toMatch(/dynamodb|s3:|events:|ssm:PutParameter/);
   });
 
   test('publishes its URL as an SSM parameter and a stack output, never an export', () => {
