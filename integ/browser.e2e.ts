@@ -1,13 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { slackSignature } from '../lambda/shared/slack-signature';
-import { loadConfig } from '../lib/config';
-import { PARAMETER_KEYS, parameterPath, SLACK_ROUTES } from '../lib/names';
 import { findBrowser } from './find-browser';
+import { sendSlackRequest, signedCommand, slackEndpoint } from './slack-client';
 import { callJson, eventually, targetFromEnv, testUsers } from './target';
 
 /**
@@ -94,14 +90,7 @@ const clickAnswer = (page: Page) => page.waitForResponse((response) => response.
 /** One click on the picture, until it is counted (Retry through deliberate failures); answers the shown count. */
 async function countOneView(page: Page): Promise<number> {
   const [first] = await Promise.all([clickAnswer(page), page.getByRole('button', { name: /Count (a|another) view/ }).click()]);
-  let status = first.status();
-  for (let attempt = 0; status === 500 && attempt < 10; attempt++) {
-    const [retry] = await Promise.all([clickAnswer(page), page.getByRole('button', { name: 'Retry' }).click()]);
-    status = retry.status();
-  }
-  expect(status).toBe(200);
-  await page.locator('#click-success').waitFor({ state: 'visible' });
-  return shownCount(page);
+  return countOneViewAfter(page, first.status());
 }
 
 (browserChoice.kind === 'off' ? describe.skip : describe)(`RegionalApp page in a browser, ${target.region}`, () => {
@@ -218,14 +207,7 @@ async function countOneView(page: Page): Promise<number> {
     expect(failoverMs).toBeLessThan(FAILOVER_WITHIN_MS);
     expect(await page.locator('#notice-text').textContent()).toMatch(new RegExp(`^${target.region} is unavailable; you are now served from ${peerRegion}\\.`));
     // The click that met the outage was sent again to the peer with its idempotency key: counted once.
-    let status = answer.status();
-    for (let attempt = 0; status === 500 && attempt < 10; attempt++) {
-      const [retry] = await Promise.all([clickAnswer(page), page.getByRole('button', { name: 'Retry' }).click()]);
-      status = retry.status();
-    }
-    expect(status).toBe(200);
-    await page.locator('#click-success').waitFor({ state: 'visible' });
-    const afterFailover = await shownCount(page);
+    const afterFailover = await countOneViewAfter(page, answer.status());
     expect(afterFailover).toBeGreaterThan(before);
     await page.locator('#answered-by').filter({ hasText: peerRegion! }).waitFor();
     expect(await page.locator('#login-section').isVisible()).toBe(false);
@@ -272,20 +254,8 @@ async function countOneView(page: Page): Promise<number> {
 
 /** Sends `/regionalapp <text>` to the region's Slack command API, signed as Slack signs it. */
 async function slackCommand(text: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const ssm = new SSMClient({ region: target.region });
-  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameterPath(target.names, PARAMETER_KEYS.slackApiUrl) }));
-  const { SecretString } = await new SecretsManagerClient({ region: target.region }).send(new GetSecretValueCommand({ SecretId: loadConfig().slack.signingSecretName }));
-  const timestamp = Math.floor(Date.now() / 1000);
-  const body = new URLSearchParams({ team_id: 'T0E2E', channel_id: 'C0E2E', user_id: 'U0E2E', user_name: 'e2e-browser', command: '/regionalapp', text }).toString();
-  for (let attempt = 1; ; attempt++) {
-    const response = await callJson(`${Parameter!.Value!.replace(/\/$/, '')}${SLACK_ROUTES.commands}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': slackSignature(SecretString!.trim(), timestamp, body) },
-      body,
-    });
-    if (response.status !== 429 || attempt === 5) return response;
-    await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
-  }
+  const slack = await slackEndpoint(target);
+  return sendSlackRequest(slack.commandsUrl, signedCommand(slack.signingSecret, text, { userName: 'e2e-browser' }));
 }
 
 /** The shown count after a click whose answer was `status`, retrying a deliberate failure. */

@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { FORCED_FAILURE_STATUS } from '../lambda/shared/forced-failure';
-import { slackSignature } from '../lambda/shared/slack-signature';
 import { loadConfig } from '../lib/config';
-import { PARAMETER_KEYS, parameterPath, SLACK_ROUTES } from '../lib/names';
-import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
+import { sendSlackRequest, signedCommand, slackEndpoint, type SignedRequest, type SlackEndpoint } from './slack-client';
+import { callJson, eventually, targetFromEnv, testUsers } from './target';
 
 /**
  * The Slack command API (SPEC A5, A14, A15) of the region under test, called as Slack calls it:
@@ -17,63 +14,22 @@ import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } fro
 const target = targetFromEnv();
 const config = loadConfig();
 const localOnly = target.production ? test.skip : test;
-const ssm = new SSMClient({ region: target.region });
-const secrets = new SecretsManagerClient({ region: target.region });
 const users = testUsers(target);
 
 const user = `e2e-slack-${randomBytes(3).toString('hex')}`;
-let commandsUrl: string;
-let signingSecret: string;
+let slack: SlackEndpoint;
 /** Regions this run failed on purpose: afterAll recovers them whatever happened. */
 const failed = new Set<string>();
 
-interface SignedRequest {
-  readonly body: string;
-  readonly headers: Record<string, string>;
-}
-
 function signed(text: string, options: { timestamp?: number; secret?: string } = {}): SignedRequest {
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const body = new URLSearchParams({
-    token: 'e2e', team_id: 'T0E2E', channel_id: 'C0E2E', channel_name: 'e2e', user_id: 'U0E2E', user_name: user,
-    command: '/regionalapp', text, response_url: 'https://hooks.slack.com/commands/e2e',
-    // Unique per request, as Slack's is: two identical requests in one second would be one signature, a replay.
-    trigger_id: `e2e.${randomBytes(8).toString('hex')}`,
-  }).toString();
-  return {
-    body,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': slackSignature(options.secret ?? signingSecret, timestamp, body),
-    },
-  };
+  return signedCommand(options.secret ?? slack.signingSecret, text, { timestamp: options.timestamp, userName: user });
 }
 
-/**
- * Posts a request as Slack would. The API's throttle (SLACK_API_THROTTLE: a burst of 5) answers a
- * quick series of commands 429 at the edge, before the function sees them; such a request is sent
- * again after a pause, as a person would type it again.
- */
-async function send(request: SignedRequest, url = commandsUrl): Promise<JsonResponse> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await callJson(url, { method: 'POST', headers: request.headers, body: request.body });
-    if (response.status !== 429 || attempt === 5) return response;
-    await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
-  }
-}
-
+const send = (request: SignedRequest, url = slack.commandsUrl) => sendSlackRequest(url, request);
 const command = (text: string) => send(signed(text));
 
 beforeAll(async () => {
-  const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameterPath(target.names, PARAMETER_KEYS.slackApiUrl) }));
-  if (!Parameter?.Value) throw new Error(`The Slack API URL parameter ${parameterPath(target.names, PARAMETER_KEYS.slackApiUrl)} is empty: is the Slack stack deployed?`);
-  commandsUrl = `${Parameter.Value.replace(/\/$/, '')}${SLACK_ROUTES.commands}`;
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: config.slack.signingSecretName })).catch((error: Error) => {
-    throw new Error(`Cannot read the Slack signing secret ${config.slack.signingSecretName} in ${target.region} (${error.name}): create it there (README, "Slack commands and forced failure").`);
-  });
-  if (!SecretString) throw new Error(`The signing secret ${config.slack.signingSecretName} is empty in ${target.region}`);
-  signingSecret = SecretString.trim();
+  slack = await slackEndpoint(target);
 });
 
 afterAll(async () => {
