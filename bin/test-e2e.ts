@@ -4,7 +4,8 @@ import { motoCognitoSigningKeyFile } from '../local/emulators';
 import { QUIET_SDK, startLocalEnvironment, type Endpoints } from '../local/environment';
 
 /**
- * `npm run test:e2e` (E1): starts the local environment, runs the end-to-end suite (integ/) against
+ * `npm run test:e2e` (E1): starts the local environment, runs the end-to-end suite (integ/), then the
+ * failover drill (integ/failover.drill.ts), against
  * each local region in turn — the same suite the pipeline runs against a deployed region — and
  * stops the environment. Extra arguments go to jest (e.g. a test name filter).
  */
@@ -70,7 +71,11 @@ async function main(): Promise<number> {
     console.log(`Local environment ready in ${environment.endpoints.readyInSeconds} s.`);
     for (const region of Object.keys(environment.endpoints.regions)) {
       console.log(`\n── end-to-end suite against local ${region} ──`);
-      if ((await runSuite(suiteEnvironment(environment.endpoints, region), process.argv.slice(2))) !== 0) failed++;
+      const env = suiteEnvironment(environment.endpoints, region);
+      let code = await runSuite(env, process.argv.slice(2));
+      // The pipeline's optional failover drill (integ/failover.drill.ts), against the local region.
+      if (process.argv.length <= 2) code ||= await runSuite({ ...env, JEST_JUNIT_OUTPUT_NAME: `drill-${region}.xml` }, ['--testMatch', '**/*.drill.ts']);
+      if (code !== 0) failed++;
     }
     // What AWS would have refused during the run (one IAM model serves every region): a missing
     // permission in the CDK code shows up here by action and resource, whichever test it broke.

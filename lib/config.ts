@@ -77,6 +77,11 @@ export interface AppConfig {
   readonly alarms: AlarmThresholds;
   readonly customDomain?: CustomDomainConfig;
   readonly waf: WafConfig;
+  /**
+   * P11: after each region's check, the pipeline fails that region on purpose through its signed
+   * Slack command, checks that another region serves, and recovers it. Off by default.
+   */
+  readonly failoverDrill: boolean;
 }
 
 /** Thrown for any bad configuration value; the message names the key and what to set. */
@@ -155,7 +160,7 @@ function regions(raw: Raw): string[] {
 
 const TOP_KEYS = [
   'project', 'stageName', 'account', 'pipelineRegion', 'appRegions', 'repository', 'branch',
-  'connectionArn', 'rollout', 'slack', 'randomFailureRate', 'alarms', 'customDomain', 'waf',
+  'connectionArn', 'rollout', 'slack', 'randomFailureRate', 'alarms', 'customDomain', 'waf', 'failoverDrill',
 ] as const;
 
 /** WAF is off unless cdk.json turns it on; this is the rate-based rule's limit when it does. */
@@ -223,6 +228,11 @@ export function parseConfig(input: unknown): AppConfig {
     }
   }
 
+  const failoverDrill = raw.failoverDrill ?? false;
+  if (typeof failoverDrill !== 'boolean') {
+    throw new ConfigError('failoverDrill', `expected true or false, got ${describe(failoverDrill)}`, 'Leave it out for the default, false (no drill).');
+  }
+
   let waf: WafConfig = { enabled: false, rateLimitPerFiveMinutes: DEFAULT_WAF_RATE_LIMIT };
   if (raw.waf !== undefined && raw.waf !== null) {
     const wafRaw = asObject(raw.waf, 'waf');
@@ -253,6 +263,7 @@ export function parseConfig(input: unknown): AppConfig {
     alarms,
     customDomain,
     waf,
+    failoverDrill,
   };
 }
 

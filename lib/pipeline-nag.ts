@@ -38,6 +38,11 @@ export function acknowledgePipelineFindings(stack: PipelineStack, config: AppCon
   }
 
   for (const appRegion of config.appRegions) {
+    const drill = stack.node.findAll().find((node) => node instanceof codebuild.Project && node.node.id === `FailoverDrill-${appRegion}`);
+    if (drill) {
+      acknowledge(drill, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:ssm:${appRegion}:${account}:parameter/${config.project}/${config.stageName}/*]`,
+        'The failover drill reads the region\'s published Slack API URL from the app\'s own SSM parameter path.');
+    }
     const check = stack.node.findAll().find((node) => node instanceof codebuild.Project && node.node.id === `Check-${appRegion}`);
     if (!check) continue;
     acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:ssm:${appRegion}:${account}:parameter/${config.project}/${config.stageName}/*]`,

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { RegionalAppStage } from '../stages/regional-app-stage';
 import type { AppConfig } from './config';
 import { APP_WAVE_NAME, appStageId, pipelineName } from './names';
+import { FailoverDrillStep } from './pipeline/failover-drill-step';
 import { RegionCheckStep } from './pipeline/region-check-step';
 import { SynthStep } from './pipeline/synth-step';
 
@@ -50,15 +51,23 @@ export class PipelineStack extends Stack {
       codeBuildDefaults: { buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 } },
     });
 
-    const checkStep = (region: string, stage: RegionalAppStage): Step => new RegionCheckStep(`Check-${region}`, {
+    const stepProps = (region: string, stage: RegionalAppStage, kind: 'check' | 'drill') => ({
       input: source,
       stage,
       names: { project: config.project, stageName: config.stageName, region },
       account: config.account,
       partition: this.partition,
       signingSecretName: config.slack.signingSecretName,
-      reportGroup: reports.check(region),
+      reportGroup: reports.forStep(kind, region),
     });
+    // After a region deploys: its check, then (config.failoverDrill) the drill; the last one gates what follows.
+    const postSteps = (region: string, stage: RegionalAppStage): Step[] => {
+      const check = new RegionCheckStep(`Check-${region}`, stepProps(region, stage, 'check'));
+      if (!config.failoverDrill) return [check];
+      const drill = new FailoverDrillStep(`FailoverDrill-${region}`, stepProps(region, stage, 'drill'));
+      drill.addStepDependency(check);
+      return [check, drill];
+    };
     const stageOf = (region: string) => new RegionalAppStage(this, appStageId(region), { config, region });
     const approval = new ManualApprovalStep(`Approve-${config.appRegions[1]}`, {
       comment: `Region ${config.appRegions[0]} is deployed. Approve to deploy ${config.appRegions.slice(1).join(', ')}.`,
@@ -72,20 +81,20 @@ export class PipelineStack extends Stack {
       // A's stacks → A.Check → Approval → B's stacks → B.Check (README, "Waves and tranches").
       const wave = this.pipeline.addWave(APP_WAVE_NAME);
       const stageA = stageOf(regionA);
-      const checkA = checkStep(regionA, stageA);
-      approval.addStepDependency(checkA);
-      wave.addStage(stageA, { post: [checkA] });
+      const postA = postSteps(regionA, stageA);
+      approval.addStepDependency(postA[postA.length - 1]);
+      wave.addStage(stageA, { post: postA });
       for (const region of laterRegions) {
         const stage = stageOf(region);
-        wave.addStage(stage, { pre: [approval], post: [checkStep(region, stage)] });
+        wave.addStage(stage, { pre: [approval], post: postSteps(region, stage) });
       }
     } else {
       // Strict rings: region A deploys and passes its checks before anyone is asked to approve.
       const stageA = stageOf(regionA);
-      this.pipeline.addStage(stageA, { post: [checkStep(regionA, stageA)] });
+      this.pipeline.addStage(stageA, { post: postSteps(regionA, stageA) });
       laterRegions.forEach((region, index) => {
         const stage = stageOf(region);
-        this.pipeline.addStage(stage, { pre: index === 0 ? [approval] : [], post: [checkStep(region, stage)] });
+        this.pipeline.addStage(stage, { pre: index === 0 ? [approval] : [], post: postSteps(region, stage) });
       });
     }
 
@@ -175,9 +184,10 @@ class PipelineReports extends Construct {
     this.synth = this.group('Synth', 'synth');
   }
 
-  check(region: string): codebuild.ReportGroup {
-    return (this.node.tryFindChild(`Check-${region}`) as codebuild.ReportGroup | undefined)
-      ?? this.group(`Check-${region}`, `check-${region}`);
+  /** The report group of a region's check or failover drill. */
+  forStep(kind: 'check' | 'drill', region: string): codebuild.ReportGroup {
+    const id = `${kind === 'check' ? 'Check' : 'FailoverDrill'}-${region}`;
+    return (this.node.tryFindChild(id) as codebuild.ReportGroup | undefined) ?? this.group(id, `${kind}-${region}`);
   }
 
   private group(id: string, suffix: string): codebuild.ReportGroup {

@@ -56,10 +56,7 @@ export class RegionCheckStep extends CodeBuildStep {
 export function journeyPermissions({ names, account, partition, signingSecretName }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition' | 'signingSecretName'>): iam.PolicyStatement[] {
   const arn = (service: string, resource: string) => `arn:${partition}:${service}:${names.region}:${account}:${resource}`;
   return [
-    new iam.PolicyStatement({
-      actions: ['ssm:GetParameter'],
-      resources: [arn('ssm', `parameter/${names.project}/${names.stageName}/*`)],
-    }),
+    ...slackCommandPermissions({ names, account, partition, signingSecretName }),
     new iam.PolicyStatement({
       actions: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser'],
       resources: [arn('cognito-idp', 'userpool/*')],
@@ -94,9 +91,22 @@ export function journeyPermissions({ names, account, partition, signingSecretNam
       actions: ['apigateway:GET'],
       resources: [`arn:${partition}:apigateway:${names.region}::/apis/*/stages/$default`],
     }),
+  ];
+}
+
+/**
+ * Reading the region's published names (the Slack API URL among them) and the Slack signing
+ * secret, to send signed slash commands as Slack does: what the check and the failover drill share.
+ */
+export function slackCommandPermissions({ names, account, partition, signingSecretName }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition' | 'signingSecretName'>): iam.PolicyStatement[] {
+  const arn = (service: string, resource: string) => `arn:${partition}:${service}:${names.region}:${account}:${resource}`;
+  return [
     new iam.PolicyStatement({
-      // The suite signs Slack commands as Slack does (status and the refused forged/stale/replayed
-      // ones in production). Secrets Manager appends a random 6-character suffix to the secret's ARN.
+      actions: ['ssm:GetParameter'],
+      resources: [arn('ssm', `parameter/${names.project}/${names.stageName}/*`)],
+    }),
+    new iam.PolicyStatement({
+      // Secrets Manager appends a random 6-character suffix to the secret's ARN.
       actions: ['secretsmanager:GetSecretValue'],
       resources: [arn('secretsmanager', `secret:${signingSecretName}-??????`)],
     }),

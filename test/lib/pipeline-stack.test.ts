@@ -1,7 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import packageJson from '../../package.json';
+import { buildApp } from '../../lib/app';
+import { nagFindings } from '../../lib/nag';
 import { deployableConfig } from '../support/config';
-import { buildSpecOf, pipelineResource, projectsRunning, renderedStages, synthPipeline } from '../support/synth';
+import { buildSpecOf, pipelineResource, projectApp, projectsRunning, renderedStages, synthPipeline } from '../support/synth';
 
 /** `name@runOrder` of every action in a stage, sorted by run order then name. */
 function tranches(stage: { actions: { name: string; runOrder: number }[] }): string[] {
@@ -211,5 +213,44 @@ describe('PipelineStack, three app regions', () => {
     const later = wave.actions.filter((action) => /^RegionalApp-(us-west-2|eu-west-1)\./.test(action.name) && action.provider !== 'Manual');
     expect(later.length).toBeGreaterThan(0);
     expect(later.every((action) => action.runOrder > manual[0].runOrder)).toBe(true);
+  });
+});
+
+describe('PipelineStack, failover drill (P11, failoverDrill: true)', () => {
+  const { template } = synthPipeline(deployableConfig({ failoverDrill: true }));
+  const wave = renderedStages(template).find((stage) => stage.name === 'RegionalApp')!;
+  const runOrderOf = (name: string) => wave.actions.find((action) => action.name === name)!.runOrder;
+
+  test('after each region\'s check, the drill fails and recovers that region; the approval waits for region A\'s drill', () => {
+    expect(runOrderOf('RegionalApp-us-east-1.FailoverDrill-us-east-1')).toBe(runOrderOf('RegionalApp-us-east-1.Check-us-east-1') + 1);
+    expect(runOrderOf('RegionalApp-us-west-2.Approve-us-west-2')).toBe(runOrderOf('RegionalApp-us-east-1.FailoverDrill-us-east-1') + 1);
+    expect(runOrderOf('RegionalApp-us-west-2.FailoverDrill-us-west-2')).toBe(runOrderOf('RegionalApp-us-west-2.Check-us-west-2') + 1);
+  });
+
+  test('the drill runs integ/failover.drill.ts against its region, and may only read the region\'s names and the signing secret', () => {
+    const drills = projectsRunning(template, 'npm run e2e:drill');
+    expect(drills).toHaveLength(2);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    for (const drill of drills) {
+      const roleId = drill.Properties.ServiceRole['Fn::GetAtt'][0];
+      const actions = policies
+        .filter((policy) => policy.Properties.Roles.some((role: { Ref?: string }) => role.Ref === roleId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .flatMap((statement) => [statement.Action].flat());
+      const appActions = actions.filter((action) => !/^(logs|codebuild|s3|kms):/.test(action));
+      expect([...new Set(appActions)].sort()).toEqual(['secretsmanager:GetSecretValue', 'ssm:GetParameter']);
+    }
+  });
+
+  test('cdk-nag finds nothing unacknowledged in the drill steps (the app as `cdk synth` builds it)', () => {
+    const app = projectApp();
+    buildApp(app, deployableConfig({ failoverDrill: true }));
+    app.synth();
+    const drillFindings = nagFindings(app).filter((finding) => finding.paths.some((at) => at.includes('FailoverDrill-')));
+    expect(drillFindings).toEqual([]);
+  });
+
+  test('off by default: no drill in the pipeline', () => {
+    expect(projectsRunning(synthPipeline(deployableConfig()).template, 'npm run e2e:drill')).toEqual([]);
   });
 });
