@@ -40,6 +40,7 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     ALARM_TIMEOUT_SECONDS: '60',
     CHECK_ALARM_TIMEOUT_SECONDS: '30',
     SLACK_MESSAGES_URL: urls.slackMessages,
+    SLACK_STANDIN_URL: endpoints.slackStandIn,
     ...(peer ? {
       PEER_REGION: peer,
       PEER_API_URL: endpoints.regions[peer].api,

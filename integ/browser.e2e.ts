@@ -252,8 +252,17 @@ async function countOneView(page: Page): Promise<number> {
   }, 90_000);
 });
 
-/** Sends `/regionalapp <text>` to the region's Slack command API, signed as Slack signs it. */
+/**
+ * Sends `/regionalapp <text>` to the region's Slack command API, signed as Slack signs it: locally
+ * through the Slack stand-in (SLACK_STANDIN_URL), as a person at the local "Slack" would; else directly.
+ */
 async function slackCommand(text: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const standIn = process.env.SLACK_STANDIN_URL;
+  if (standIn) {
+    const relayed = await callJson(`${standIn}/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ region: target.region, text, userName: 'e2e-browser' }) });
+    if (relayed.status !== 200) throw new Error(`The Slack stand-in could not send "${text}": ${relayed.status} ${JSON.stringify(relayed.body)}`);
+    return { status: Number(relayed.body.status), body: JSON.parse(String(relayed.body.body)) as Record<string, unknown> };
+  }
   const slack = await slackEndpoint(target);
   return sendSlackRequest(slack.commandsUrl, signedCommand(slack.signingSecret, text, { userName: 'e2e-browser' }));
 }
