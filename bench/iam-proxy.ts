@@ -31,7 +31,7 @@ async function runIamProxy(context: BenchContext): Promise<BenchResult> {
       {
         name: 'DynamoDB GetItem',
         direct: new DynamoDBClient({ ...direct, endpoint: endpoints.emulators.dynamodb }),
-        enforced: new DynamoDBClient({ ...enforced, endpoint: endpoints.aws.dynamodb }),
+        enforced: new DynamoDBClient({ ...enforced, endpoint: endpoints.regions[region].dynamodb }),
         send: (client: DynamoDBClient | SQSClient) => (client as DynamoDBClient).send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'BENCH' }, sk: { S: 'BENCH' } } })),
       },
       {

@@ -10,10 +10,11 @@ import { parseArgs } from 'node:util';
 import { firstInvokeBenchmark } from './first-invoke';
 import { handlersBenchmark } from './handlers';
 import { iamProxyBenchmark } from './iam-proxy';
+import { localLoadBenchmark } from './local-load';
 import { synthBenchmark } from './synth';
 import type { Benchmark } from './timing';
 
-const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, firstInvokeBenchmark, iamProxyBenchmark, synthBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [handlersBenchmark, firstInvokeBenchmark, iamProxyBenchmark, localLoadBenchmark, synthBenchmark];
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(__dirname, 'results');

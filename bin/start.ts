@@ -14,6 +14,7 @@ function describe(endpoints: Endpoints): string {
       `  ${region}`,
       `    site        ${urls.site}`,
       `    user API    ${urls.api}`,
+      `    DynamoDB    ${urls.dynamodb}  (this region's replica, IAM enforced)`,
       ...(urls.slackApi ? [`    Slack API   ${urls.slackApi}`] : []),
       `    Slack       ${urls.slackMessages}`,
       `    sign in as  ${urls.user.email} / ${urls.user.password}`,
@@ -23,7 +24,8 @@ function describe(endpoints: Endpoints): string {
   }
   lines.push(
     `  Slack stand-in  ${endpoints.slackStandIn}/  (messages from the alarm notifiers; POST /commands sends a signed slash command)`,
-    `  emulators       moto ${endpoints.emulators.moto}, DynamoDB Local ${endpoints.emulators.dynamodb}`,
+    `  emulators       moto ${endpoints.emulators.moto}, DynamoDB Local ${endpoints.emulators.dynamodb} (a database per signing region)`,
+    `  replication     ${endpoints.replication.tables.join(', ')}: ${endpoints.replication.lagMs} ms between regions (LOCAL_REPLICATION_LAG_MS), last writer wins`,
     `  for scripts     ${path.relative(process.cwd(), ENDPOINTS_FILE)}`,
     '',
     'Ctrl-C stops it all.',

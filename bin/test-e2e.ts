@@ -35,7 +35,7 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     AWS_SECRET_ACCESS_KEY: urls.checkCredentials.secretAccessKey,
     AWS_SESSION_TOKEN: urls.checkCredentials.sessionToken,
     AWS_ENDPOINT_URL: endpoints.aws.moto,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.aws.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
     // Alarms are evaluated every second locally; deployed, CloudWatch's metric delay takes minutes.
     ALARM_TIMEOUT_SECONDS: '60',
     CHECK_ALARM_TIMEOUT_SECONDS: '30',
@@ -44,6 +44,9 @@ function suiteEnvironment(endpoints: Endpoints, region: string): NodeJS.ProcessE
     ...(peer ? {
       PEER_REGION: peer,
       PEER_API_URL: endpoints.regions[peer].api,
+      // Each region's DynamoDB has its own endpoint locally; deployed, the SDK derives it from the region.
+      PEER_AWS_ENDPOINT_URL_DYNAMODB: endpoints.regions[peer].dynamodb,
+      REPLICATION_LAG_MS: String(endpoints.replication.lagMs),
       PEER_AWS_ACCESS_KEY_ID: endpoints.regions[peer].checkCredentials.accessKeyId,
       PEER_AWS_SECRET_ACCESS_KEY: endpoints.regions[peer].checkCredentials.secretAccessKey,
       PEER_AWS_SESSION_TOKEN: endpoints.regions[peer].checkCredentials.sessionToken,

@@ -6,6 +6,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
+import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import { keys } from '../lambda/shared/table';
 import { alarmPathVerdict, throttleMismatches, type DeliveryRecord } from './release-check';
 import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
@@ -31,6 +32,11 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
 const cloudwatch = new CloudWatchClient(clientConfig);
 const sqs = new SQSClient(clientConfig);
 const apiGateway = new ApiGatewayV2Client(clientConfig);
+/**
+ * How long a write takes to reach the other region's replica, with margin: REPLICATION_LAG_MS
+ * locally (the environment's setting); deployed, global tables replicate "typically within a second".
+ */
+const REPLICATION_WINDOW_MS = Number(process.env.REPLICATION_LAG_MS ?? 1_000) + 3_000;
 /** Tests that would disturb production run locally only; production has its own, quieter proof. */
 const localOnly = target.production ? test.skip : test;
 const productionOnly = target.production ? test : test.skip;
@@ -103,25 +109,27 @@ async function isCounted(idempotencyKey: string): Promise<boolean> {
 }
 
 /**
- * Clicks until `wanted` clicks succeeded. A deliberate failure (500, retryable) is retried with
- * the same idempotency key, as the page's Retry button does; returns how many failures were seen.
+ * Sends one click (one idempotency key) until it succeeds: a deliberate failure (500, retryable)
+ * is retried with the same key, as the page's Retry button does. Returns the failures seen.
  */
+async function click(key: string, token: string, apiUrl: string): Promise<number> {
+  for (let failures = 0; failures < 30; failures++) {
+    const answer = await authorized('/click', token, apiUrl, { method: 'POST', headers: { [IDEMPOTENCY_KEY_HEADER]: key } });
+    if (answer.status === 500 && answer.body.retryable === true) continue;
+    expect(answer.status).toBe(200);
+    expect(answer.body.message).toMatch(/^page viewed \d+ times?$/);
+    return failures;
+  }
+  throw new Error(`click ${key} failed 30 times in a row`);
+}
+
+/** Clicks until `wanted` clicks succeeded, each with a new key; returns how many failures were seen. */
 async function clickUntil(wanted: number, token: string, apiUrl: string, onCounted?: (key: string) => void): Promise<number> {
-  let succeeded = 0;
   let failures = 0;
-  let key = `e2e-${randomUUID()}`;
-  for (let attempt = 0; succeeded < wanted; attempt++) {
-    if (attempt > wanted * 30) throw new Error(`only ${succeeded} of ${wanted} clicks succeeded in ${attempt} attempts`);
-    const click = await authorized('/click', token, apiUrl, { method: 'POST', headers: { 'idempotency-key': key } });
-    if (click.status === 500 && click.body.retryable === true) {
-      failures++;
-      continue;
-    }
-    expect(click.status).toBe(200);
-    expect(click.body.message).toMatch(/^page viewed \d+ times?$/);
+  for (let succeeded = 0; succeeded < wanted; succeeded++) {
+    const key = `e2e-${randomUUID()}`;
+    failures += await click(key, token, apiUrl);
     onCounted?.(key);
-    succeeded++;
-    key = `e2e-${randomUUID()}`;
   }
   return failures;
 }
@@ -218,24 +226,67 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
     await expectSettledViews(before + 1);
   }, 90_000);
 
-  const crossRegion = target.peer ? test : test.skip;
-  crossRegion(`clicks in ${target.peer?.region ?? 'the other region'} add to the same total (summed shards)`, async () => {
-    const peer = target.peer!;
+  const crossRegion = target.peer ? describe : describe.skip;
+  crossRegion(`with ${target.peer?.region ?? 'the other region'}: one count over both regions`, () => {
     const peerEmail = `peer-${email}`;
-    await users.add(peerEmail, password, peer.region);
-    try {
-      const peerLogin = await login(peer.apiUrl, peerEmail, password);
+    let peerToken: string;
+    let peerUserAdded = false;
+
+    beforeAll(async () => {
+      await users.add(peerEmail, password, target.peer!.region);
+      peerUserAdded = true;
+      const peerLogin = await login(target.peer!.apiUrl, peerEmail, password);
       expect(peerLogin.status).toBe(200);
+      peerToken = String(peerLogin.body.idToken);
+    });
+
+    afterAll(async () => {
+      if (peerUserAdded) await users.remove(peerEmail, target.peer!.region);
+    });
+
+    test(`clicks in ${target.peer?.region} add to the same total (summed shards)`, async () => {
       const before = await tableViews();
       await clickUntil(2, idToken, target.apiUrl);
-      await clickUntil(3, String(peerLogin.body.idToken), peer.apiUrl);
+      await clickUntil(3, peerToken, target.peer!.apiUrl);
       await expectSettledViews(before + 5);
-      const peerViews = await authorized('/views', String(peerLogin.body.idToken), peer.apiUrl);
+      const peerViews = await authorized('/views', peerToken, target.peer!.apiUrl);
       expect(peerViews.body.views).toBeGreaterThanOrEqual(before + 5);
-    } finally {
-      await users.remove(peerEmail, peer.region);
-    }
-  }, 120_000);
+    }, 120_000);
+
+    test('concurrent clicks in both regions are all counted: each region counts into its own shard, so last-writer-wins loses none', async () => {
+      const before = await tableViews();
+      const perRegion = 6;
+      await Promise.all([target.apiUrl, target.peer!.apiUrl].flatMap((apiUrl) => {
+        const token = apiUrl === target.apiUrl ? idToken : peerToken;
+        return Array.from({ length: perRegion }, () => clickUntil(1, token, apiUrl));
+      }));
+      await expectSettledViews(before + 2 * perRegion);
+    }, 120_000);
+
+    // Asserts exact totals, so it needs a region nobody else clicks in.
+    (target.production ? test.skip : test)('the same click accepted by both regions within the replication window counts at most once per region; sent after the window, once', async () => {
+      const before = await tableViews();
+      const both = `e2e-both-${randomUUID()}`;
+      // As a retry after a failover can do: the same key reaches both regions at once.
+      await Promise.all([click(both, idToken, target.apiUrl), click(both, peerToken, target.peer!.apiUrl)]);
+      await eventually('the click to be counted', async () => ((await tableViews()) > before ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, REPLICATION_WINDOW_MS + 2_000));
+      const counted = (await tableViews()) - before;
+      expect(counted).toBeGreaterThanOrEqual(1);
+      expect(counted).toBeLessThanOrEqual(2);
+      // Once replicated, both regions know the key: sending it again counts nothing.
+      await Promise.all([click(both, idToken, target.apiUrl), click(both, peerToken, target.peer!.apiUrl)]);
+      await new Promise((resolve) => setTimeout(resolve, REPLICATION_WINDOW_MS + 2_000));
+      expect((await tableViews()) - before).toBe(counted);
+
+      const later = `e2e-later-${randomUUID()}`;
+      await click(later, idToken, target.apiUrl);
+      await eventually('the click to be counted here', async () => ((await isCounted(later)) ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, REPLICATION_WINDOW_MS));
+      await click(later, peerToken, target.peer!.apiUrl);
+      await expectSettledViews(before + counted + 1);
+    }, 120_000);
+  });
 
   localOnly('failed logins raise the failed-logins alarm, and the notifier delivers it to Slack (local runs: production keeps its real alarm)', async () => {
     const since = new Date().toISOString();

@@ -1,5 +1,5 @@
-import { DescribeStreamCommand as DescribeTableStreamCommand, GetRecordsCommand as GetTableRecordsCommand, GetShardIteratorCommand as GetTableShardIteratorCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
@@ -7,10 +7,11 @@ import { gzipSync } from 'node:zlib';
 import { repeat, type Poller } from './poller';
 import type { IamPolicies } from './iam-policies';
 import type { DeliveryStream } from './provision';
+import { followTableStream } from './table-stream';
 
 /**
  * The analytics path (A11), locally: the table's changes → its Kinesis stream, in the record format
- * of Kinesis Data Streams for DynamoDB, read from DynamoDB Local's stream; and the Firehose delivery
+ * of Kinesis Data Streams for DynamoDB, read from the replica's stream (local/table-stream.ts); and the Firehose delivery
  * stream: Kinesis → date-partitioned (optionally GZIP) objects in the analytics bucket. Firehose
  * buffers up to its interval (60 s deployed); locally every FLUSH_INTERVAL_MS.
  */
@@ -18,48 +19,33 @@ import type { DeliveryStream } from './provision';
 const POLL_INTERVAL_MS = 500;
 const FLUSH_INTERVAL_MS = 5_000;
 
-/** Follows every shard of one DynamoDB stream (new shards too) from the start. */
+/** The table's changes (one replica's stream, local writes and replicated ones alike) → its Kinesis stream. */
 export function streamTableChanges(options: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; kinesis: KinesisClient; tableName: string; kinesisStreamArn: string; region: string }, onError: (error: unknown) => void): Poller {
-  const iterators = new Map<string, string | undefined>();
-  let streamArn: string | undefined;
-  return repeat(async () => {
-    streamArn ??= (await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }))).Table?.LatestStreamArn;
-    if (!streamArn) return;
-    const { StreamDescription } = await options.streams.send(new DescribeTableStreamCommand({ StreamArn: streamArn }));
-    for (const shard of StreamDescription?.Shards ?? []) {
-      if (iterators.has(shard.ShardId!)) continue;
-      const { ShardIterator } = await options.streams.send(new GetTableShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
-      iterators.set(shard.ShardId!, ShardIterator);
-    }
-    for (const [shardId, iterator] of iterators) {
-      if (!iterator) continue;
-      const { Records = [], NextShardIterator } = await options.streams.send(new GetTableRecordsCommand({ ShardIterator: iterator }));
-      iterators.set(shardId, NextShardIterator);
-      if (Records.length === 0) continue;
-      await options.kinesis.send(new PutRecordsCommand({
-        StreamARN: options.kinesisStreamArn,
-        Records: Records.map((record) => ({
-          PartitionKey: JSON.stringify(record.dynamodb?.Keys ?? {}),
-          Data: Buffer.from(JSON.stringify({
-            awsRegion: options.region,
-            eventID: record.eventID,
-            eventName: record.eventName,
-            userIdentity: record.userIdentity ?? null,
-            recordFormat: 'application/json',
-            tableName: options.tableName,
-            dynamodb: {
-              ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime?.getTime(),
-              Keys: record.dynamodb?.Keys,
-              NewImage: record.dynamodb?.NewImage,
-              OldImage: record.dynamodb?.OldImage,
-              SizeBytes: record.dynamodb?.SizeBytes,
-            },
-            eventSource: 'aws:dynamodb',
-          })),
+  const source = { ...options, intervalMs: POLL_INTERVAL_MS };
+  return followTableStream(source, async (records) => {
+    await options.kinesis.send(new PutRecordsCommand({
+      StreamARN: options.kinesisStreamArn,
+      Records: records.map((record) => ({
+        PartitionKey: JSON.stringify(record.dynamodb?.Keys ?? {}),
+        Data: Buffer.from(JSON.stringify({
+          awsRegion: options.region,
+          eventID: record.eventID,
+          eventName: record.eventName,
+          userIdentity: record.userIdentity ? { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } : null,
+          recordFormat: 'application/json',
+          tableName: options.tableName,
+          dynamodb: {
+            ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime?.getTime(),
+            Keys: record.dynamodb?.Keys,
+            NewImage: record.dynamodb?.NewImage,
+            OldImage: record.dynamodb?.OldImage,
+            SizeBytes: record.dynamodb?.SizeBytes,
+          },
+          eventSource: 'aws:dynamodb',
         })),
-      }));
-    }
-  }, POLL_INTERVAL_MS, onError);
+      })),
+    }));
+  }, onError);
 }
 
 /** `!{timestamp:yyyy}`-style namespaces in a Firehose prefix, for a delivery at `time` (UTC). */

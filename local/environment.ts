@@ -31,10 +31,12 @@ import { SlackStandIn } from './slack-standin';
 import { synthesizeLocalStages } from './synth';
 import { GlobalEndpoint, latencyRoutes, LOCAL_INTERVAL_DIVISOR } from './global-endpoint';
 import { regionStacks } from './templates';
+import { replicationLagMs, TableReplicator } from './replicator';
 
 /**
  * `npm start` (L1): both app regions on this machine — the emulators, every region's resources
- * created from the synthesized templates, the handler bundles behind local HTTP APIs, the event,
+ * created from the synthesized templates (a global table's replica in each region, replicated
+ * with AWS's lag and last-writer-wins: local/replicator.ts), the handler bundles behind local HTTP APIs, the event,
  * stream and alarm wiring, the sites, a Slack stand-in, and a seeded user per region.
  */
 
@@ -48,6 +50,11 @@ export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'tr
 
 export interface RegionEndpoints {
   readonly api: string;
+  /**
+   * The region's DynamoDB (its replica of the global table), behind IAM enforcement: requests must
+   * be signed for this region, as at dynamodb.<region>.amazonaws.com.
+   */
+  readonly dynamodb: string;
   /** The Slack command API (SPEC A5): the slash command posts to this + /slack/commands. */
   readonly slackApi: string | null;
   readonly site: string;
@@ -70,10 +77,15 @@ export interface Endpoints {
   readonly readyInSeconds: number;
   readonly stageName: string;
   readonly project: string;
-  /** The emulators themselves: no IAM, for the environment's own work (as AWS services do theirs). */
+  /**
+   * The emulators themselves: no IAM, for the environment's own work (as AWS services do theirs).
+   * DynamoDB Local keeps a database per signing region: sign for a region to reach its replica.
+   */
   readonly emulators: { readonly moto: string; readonly dynamodb: string };
-  /** The same emulators behind IAM enforcement: what functions and the e2e suite call. */
-  readonly aws: { readonly moto: string; readonly dynamodb: string };
+  /** moto behind IAM enforcement: what functions and the e2e suite call (each region's DynamoDB is in `regions`). */
+  readonly aws: { readonly moto: string };
+  /** Global tables: how long a write takes to reach the other regions' replicas (LOCAL_REPLICATION_LAG_MS). */
+  readonly replication: { readonly lagMs: number; readonly tables: readonly string[] };
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly slackStandIn: string;
   readonly regions: Readonly<Record<string, RegionEndpoints>>;
@@ -139,12 +151,15 @@ function generatedPassword(): string {
 export interface StartOptions {
   /** Called with each step as it finishes, for the start-up log. */
   readonly progress?: (message: string) => void;
+  /** Global tables' replication lag; LOCAL_REPLICATION_LAG_MS, else about a second as in AWS. */
+  readonly replicationLagMs?: number;
 }
 
 export async function startLocalEnvironment(options: StartOptions = {}): Promise<RunningEnvironment> {
   const started = Date.now();
   const progress = (message: string) => options.progress?.(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}`);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= QUIET_SDK.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  const lagMs = options.replicationLagMs ?? replicationLagMs();
   takeLock();
   const cleanups: (() => Promise<void>)[] = [async () => { rmSync(LOCK_FILE, { force: true }); rmSync(ENDPOINTS_FILE, { force: true }); }];
   const stop = async () => {
@@ -174,31 +189,38 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
     const iamLog = path.join(logRoot, 'iam-denials.log');
     policies.onDenial = (line) => writeFileSync(iamLog, `${new Date().toISOString()} ${line}\n`, { flag: 'a' });
     const secrets = new Map<string, string>();
-    const proxy = (target: Emulator) => new IamProxy({
+    const proxy = (target: Emulator, regional: { region?: string; databaseAccessKey?: string } = {}) => new IamProxy({
+      ...regional,
       target: target.url,
       policies,
       secretArn: (secretId, region) => (secretId.startsWith('arn:') ? secretId : secrets.get(`${region}/${secretId}`)),
       onEvent: (event) => policies.reportDenial(`${event.operation} (${event.decision})`, { allowed: false, explicit: false, message: event.message ?? '' }),
     });
-    const proxies = [proxy(moto), proxy(dynamodb)];
-    const [awsMoto, awsDynamodb] = await Promise.all(proxies.map((enforcing) => enforcing.listen()));
+    // moto serves every region at one endpoint; each region's DynamoDB has its own, as in AWS.
+    const proxies = [proxy(moto), ...config.appRegions.map((region) => proxy(dynamodb, { region, databaseAccessKey: LOCAL_CREDENTIALS.accessKeyId }))];
+    const [awsMoto, ...regionDynamodb] = await Promise.all(proxies.map((enforcing) => enforcing.listen()));
     cleanups.push(() => Promise.all(proxies.map((enforcing) => enforcing.close())).then(() => undefined));
-    const aws = { moto: awsMoto, dynamodb: awsDynamodb };
+    const aws = { moto: awsMoto, dynamodb: Object.fromEntries(config.appRegions.map((region, index) => [region, regionDynamodb[index]])) };
+    const clients = Object.fromEntries(config.appRegions.map((region) => [region, localClients(region, moto.url, dynamodb.url)]));
 
     const user = { email: 'demo@example.com', password: generatedPassword() };
     const regions: LocalRegion[] = [];
     const endpoints: Record<string, RegionEndpoints> = {};
     for (const region of config.appRegions) {
-      const running = await startRegion({ region, config, moto, dynamodb, aws, policies, secrets, slack, signingSecret, logRoot, user });
+      const running = await startRegion({ region, config, moto, clients, aws: { moto: aws.moto, dynamodb: aws.dynamodb[region] }, policies, secrets, slack, signingSecret, logRoot, user });
       cleanups.push(running.stop);
       regions.push(running.local);
       endpoints[region] = running.endpoints;
       progress(`${region}: ${running.summary}`);
     }
+    const replicated = replicateGlobalTables(regions, clients, lagMs, path.join(logRoot, 'replication.log'));
+    cleanups.push(() => Promise.all(replicated.map((replicator) => replicator.stop())).then(() => undefined));
+    const tables = regions.flatMap((local) => local.globalTables.map((table) => table.tableName));
+    progress(`global tables ${tables.join(', ')}: a replica in each region, changes replicated after ${lagMs} ms (LOCAL_REPLICATION_LAG_MS), last writer wins`);
     // POST <stand-in>/commands with {"region": …} sends the slash command to that region's Slack API.
     slack.setSlackApis(Object.fromEntries(Object.entries(endpoints).flatMap(([region, urls]) => (urls.slackApi ? [[region, urls.slackApi]] : []))));
     const globalApi = await startGlobalEndpoint(config.appRegions.map((region) => ({ region, stacks: regionStacks(outdir, region) })), endpoints, cleanups, progress);
-    progress(`IAM enforced at ${aws.moto} (moto) and ${aws.dynamodb} (DynamoDB) for ${policies.sessionCount} role sessions; denials go to ${path.relative(process.cwd(), iamLog)}`);
+    progress(`IAM enforced at ${aws.moto} (moto) and ${Object.entries(aws.dynamodb).map(([region, url]) => `${url} (${region} DynamoDB)`).join(', ')} for ${policies.sessionCount} role sessions; denials go to ${path.relative(process.cwd(), iamLog)}`);
     progress(`  not IAM-authorized (as in AWS): ${publicOperations().join(', ')}; any operation outside ${Object.values(evaluatedOperations()).flat().length} mapped ones is denied`);
     for (const note of policies.unevaluable) progress(`  cannot evaluate: ${note}`);
 
@@ -209,7 +231,8 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
       stageName: config.stageName,
       project: config.project,
       emulators: { moto: moto.url, dynamodb: dynamodb.url },
-      aws,
+      aws: { moto: aws.moto },
+      replication: { lagMs, tables },
       credentials: LOCAL_CREDENTIALS,
       slackStandIn: slack.url,
       regions: endpoints,
@@ -248,7 +271,8 @@ interface RegionStart {
   readonly region: string;
   readonly config: AppConfig;
   readonly moto: Emulator;
-  readonly dynamodb: Emulator;
+  /** Every region's clients for the emulators (a global table has a replica in each). */
+  readonly clients: Readonly<Record<string, ReturnType<typeof localClients>>>;
   /** The IAM-enforcing endpoints in front of the emulators. */
   readonly aws: { readonly moto: string; readonly dynamodb: string };
   readonly policies: IamPolicies;
@@ -260,8 +284,8 @@ interface RegionStart {
   readonly user: { readonly email: string; readonly password: string };
 }
 
-async function startRegion({ region, config, moto, dynamodb, aws, policies, secrets, slack, signingSecret, logRoot, user }: RegionStart) {
-  const clients = localClients(region, moto.url, dynamodb.url);
+async function startRegion({ region, config, moto, clients: allClients, aws, policies, secrets, slack, signingSecret, logRoot, user }: RegionStart) {
+  const clients = allClients[region];
   const metrics = new MetricStore();
   const logDir = ensureDirectory(path.join(logRoot, region));
   const names: NameScope = { project: config.project, stageName: config.stageName, region };
@@ -280,6 +304,7 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
     logDir,
     cognitoUrl: moto.url,
     policies,
+    replicaDynamodb: (replicaRegion) => allClients[replicaRegion]?.dynamodb,
     // Each function also gets its own role's credentials (provision.ts): the proxies authorize its calls.
     runtimeEnvironment: {
       AWS_REGION: region,
@@ -304,7 +329,8 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
   const onError = (error: unknown) => writeFileSync(errors, `${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}\n`, { flag: 'a' });
   const pollers: Poller[] = [
     ...startDeliveries(local, clients.sqs, onError),
-    ...local.changeStreams.map((change) => streamTableChanges({ ...clients, tableName: change.tableName, kinesisStreamArn: change.streamArn, region }, onError)),
+    // Each replica's own stream feeds its Kinesis stream.
+    ...local.changeStreams.map((change) => streamTableChanges({ ...allClients[change.region], kinesis: clients.kinesis, tableName: change.tableName, kinesisStreamArn: change.streamArn, region: change.region }, onError)),
     ...local.deliveryStreams.map((stream) => deliverToBucket({ kinesis: clients.kinesis, s3: clients.s3, stream, policies }, onError)),
   ];
   const alarms = watchAlarms(local, clients, metrics, onError);
@@ -315,6 +341,7 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
     summary: `${stacks.length} stacks, ${local.functions.size} functions, ${local.apis.reduce((sum, api) => sum + api.routes.length, 0)} routes, ${local.alarms.length} alarms; API ${apiUrl}, site ${siteUrl}`,
     endpoints: {
       api: apiUrl,
+      dynamodb: aws.dynamodb,
       slackApi: slackApiUrl,
       site: siteUrl,
       slackWebhook: slack.webhookUrl(slackChannel),
@@ -330,6 +357,17 @@ async function startRegion({ region, config, moto, dynamodb, aws, policies, secr
       await Promise.all([...local.functions.values()].map((fn) => fn.stop()));
     },
   };
+}
+
+/** A replicator per global table, between its replicas in the local regions (local/replicator.ts). */
+function replicateGlobalTables(regions: readonly LocalRegion[], clients: Readonly<Record<string, ReturnType<typeof localClients>>>, lagMs: number, logFile: string): Poller[] {
+  const onError = (error: unknown) => writeFileSync(logFile, `${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}\n`, { flag: 'a' });
+  return regions.flatMap((local) => local.globalTables.map((table) => new TableReplicator({
+    tableName: table.tableName,
+    replicas: table.regions.map((region) => ({ region, dynamodb: clients[region].dynamodb, streams: clients[region].streams })),
+    lagMs,
+    onError,
+  }).start()));
 }
 
 /**

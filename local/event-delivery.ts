@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalFunction } from './lambda-runtime';
+import type { InvokeError, LocalFunction } from './lambda-runtime';
 import { repeat, sleep, type Poller } from './poller';
 import { ESM_QUEUE_ACTIONS, type EventSourceMapping, type LocalRegion, type QueuedDelivery } from './provision';
 import { allowedAndReported } from './service-access';
@@ -9,9 +9,13 @@ import { allowedAndReported } from './service-access';
  * - EventBridge rule → function and S3 notification → function are asynchronous invocations:
  *   Lambda retries a failed invocation (twice unless an EventInvokeConfig says otherwise), then
  *   sends the event to the function's dead-letter queue. Retry delays are seconds here, minutes in AWS.
- * - An SQS event source mapping polls its queue in batches; a failed batch (or the items a function
- *   reports in `batchItemFailures`) stays on the queue, comes back after the visibility timeout, and
- *   moves to the queue's own dead-letter queue after `maxReceiveCount` receives (moto's redrive).
+ *   A throttled invocation (the function is at its concurrency) goes back to Lambda's queue and is
+ *   retried with a growing backoff until the event's maximum age (6 h unless told otherwise), without
+ *   using up those retries (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html);
+ *   the backoff is 200 ms doubling to 5 s here, 1 s doubling to 5 min in AWS.
+ * - An SQS event source mapping polls its queue in batches; a failed or throttled batch (or the items
+ *   a function reports in `batchItemFailures`) stays on the queue, comes back after the visibility
+ *   timeout, and moves to the queue's own dead-letter queue after `maxReceiveCount` receives (moto's redrive).
  * Each push is authorized as AWS authorizes it (L3): EventBridge and S3 invoke a function only where
  * its Lambda permissions allow that service for that rule or bucket; EventBridge sends to a target's
  * dead-letter queue only where the queue policy allows it; Lambda polls a queue and writes to a
@@ -20,6 +24,36 @@ import { allowedAndReported } from './service-access';
  */
 
 const RETRY_DELAYS_MS = [1_000, 2_000];
+
+/** A throttled asynchronous event's retries: 200 ms, doubling, at most 5 s apart (AWS: 1 s to 5 min). */
+const THROTTLE_RETRY_FIRST_MS = 200;
+const THROTTLE_RETRY_MAX_MS = 5_000;
+
+/** MaximumEventAgeInSeconds' default, 6 hours: how long Lambda keeps retrying a throttled event. */
+export const DEFAULT_MAXIMUM_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
+
+export interface AsyncInvokeOptions {
+  /** How long the event may stay in Lambda's queue; an event too old for its next retry is discarded (to the dead-letter queue). */
+  readonly maximumEventAgeMs?: number;
+  /** Aborted when the local environment stops: retries end, and the event is neither delivered nor dead-lettered. */
+  readonly signal?: AbortSignal;
+}
+
+/** Waits `ms`; false (at once) when `signal` aborts first. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 const DENIED_POLL_PAUSE_MS = 1_000;
 
@@ -45,23 +79,43 @@ function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: 
   }, 0, onError);
 }
 
-/** Lambda's asynchronous invocation: retries, then the function's dead-letter queue. */
-export async function invokeAsync(fn: LocalFunction, event: unknown, region: LocalRegion, sqs: SQSClient): Promise<boolean> {
+/**
+ * Lambda's asynchronous invocation: retries after function errors, then the function's dead-letter
+ * queue; throttles are retried with backoff until the maximum event age, not counted as retries.
+ * Resolves to whether the function processed the event.
+ */
+export async function invokeAsync(fn: LocalFunction, event: unknown, region: LocalRegion, sqs: SQSClient, options: AsyncInvokeOptions = {}): Promise<boolean> {
   const retries = region.asyncRetries.get(fn.spec.name) ?? fn.spec.maximumRetryAttempts;
-  let last: { errorType: string; errorMessage: string } | undefined;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (attempt > 0) await sleep(RETRY_DELAYS_MS[Math.min(attempt - 1, RETRY_DELAYS_MS.length - 1)]);
+  const maximumEventAgeMs = options.maximumEventAgeMs ?? DEFAULT_MAXIMUM_EVENT_AGE_MS;
+  const queuedAt = Date.now();
+  let functionErrors = 0;
+  let throttleDelayMs = THROTTLE_RETRY_FIRST_MS;
+  let last: InvokeError | undefined;
+  for (;;) {
     const result = await fn.invoke(event);
     if (result.ok) return true;
     last = result.error;
+    let delayMs: number;
+    if (result.throttled) {
+      delayMs = throttleDelayMs;
+      throttleDelayMs = Math.min(throttleDelayMs * 2, THROTTLE_RETRY_MAX_MS);
+    } else {
+      functionErrors += 1;
+      if (functionErrors > retries) break;
+      delayMs = RETRY_DELAYS_MS[Math.min(functionErrors - 1, RETRY_DELAYS_MS.length - 1)];
+    }
+    if (Date.now() - queuedAt + delayMs > maximumEventAgeMs) break;
+    if (!(await pause(delayMs, options.signal)) || fn.stopped) return false;
   }
+  const throttled = last?.errorType === 'TooManyRequestsException';
   const dlqUrl = fn.spec.deadLetterQueueArn ? region.queueUrls.get(fn.spec.deadLetterQueueArn) : undefined;
   if (dlqUrl && await allowedAndReported(region, `${fn.spec.name}'s dead-letter queue`, region.policies.authorize({ principal: fn.spec.roleSessionArn, action: 'sqs:SendMessage', resource: fn.spec.deadLetterQueueArn! }))) {
     await sqs.send(new SendMessageCommand({
       QueueUrl: dlqUrl,
       MessageBody: JSON.stringify(event),
       MessageAttributes: {
-        ErrorCode: { DataType: 'String', StringValue: '200' },
+        // The invocation's status code: 200 for a function error, 429 for an event that aged out throttled.
+        ErrorCode: { DataType: 'String', StringValue: throttled ? '429' : '200' },
         ErrorMessage: { DataType: 'String', StringValue: `${last?.errorType}: ${last?.errorMessage}`.slice(0, 1000) },
       },
     }));
@@ -70,7 +124,9 @@ export async function invokeAsync(fn: LocalFunction, event: unknown, region: Loc
 }
 
 function startDelivery(delivery: QueuedDelivery, region: LocalRegion, sqs: SQSClient, onError: (error: unknown) => void): Poller {
-  return pollQueue(sqs, delivery.queueUrl, 10, async (messages) => {
+  // Stopping ends the throttle retries of events in flight, so stop() does not wait for them.
+  const stopping = new AbortController();
+  const poller = pollQueue(sqs, delivery.queueUrl, 10, async (messages) => {
     const fn = region.functionByArn(delivery.functionArn);
     const deadLetterUrl = delivery.deadLetterArn ? region.queueUrls.get(delivery.deadLetterArn) : undefined;
     const mayInvoke = await allowedAndReported(region, delivery.description, region.policies.authorizeService(delivery.principal, 'lambda:InvokeFunction', delivery.functionArn, delivery.sourceArn));
@@ -78,7 +134,7 @@ function startDelivery(delivery: QueuedDelivery, region: LocalRegion, sqs: SQSCl
     await Promise.all(messages.map(async (message) => {
       const event = JSON.parse(message.Body ?? 'null');
       if (fn && mayInvoke) {
-        await invokeAsync(fn, event, region, sqs);
+        await invokeAsync(fn, event, region, sqs, { signal: stopping.signal });
       } else if (deadLetterUrl && delivery.principal === 'events.amazonaws.com' && await mayDeadLetter()) {
         // The target cannot be reached at all: EventBridge's own dead-letter queue.
         await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterUrl, MessageBody: message.Body ?? '' }));
@@ -88,6 +144,12 @@ function startDelivery(delivery: QueuedDelivery, region: LocalRegion, sqs: SQSCl
     }));
     return messages;
   }, onError);
+  return {
+    stop: async () => {
+      stopping.abort();
+      await poller.stop();
+    },
+  };
 }
 
 function sqsRecord(message: Message, queueArn: string, region: string) {
@@ -113,6 +175,8 @@ function startEventSource(mapping: EventSourceMapping, region: LocalRegion, sqs:
     const fn = region.functionByArn(mapping.functionArn);
     if (!fn) return [];
     const result = await fn.invoke({ Records: messages.map((message) => sqsRecord(message, mapping.queueArn, region.region)) });
+    // A function error or a throttle: nothing is deleted, and the batch comes back after the visibility
+    // timeout (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html, ".../operatorguide/sqs-retries.html").
     if (!result.ok) return [];
     if (!mapping.reportBatchItemFailures) return messages;
     const failures = (result.payload as { batchItemFailures?: { itemIdentifier?: string }[] } | null)?.batchItemFailures ?? [];

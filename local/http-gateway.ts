@@ -11,7 +11,8 @@ import { closeServer, listenLocally } from './local-server';
  * One API Gateway HTTP API, locally: the template's routes, integrations (Lambda proxy, payload
  * format 2.0), JWT authorizers, stage throttles and CORS configuration, in front of the local
  * Lambda runtime. Answers the way API Gateway does: `{"message":"Not Found"}` for unknown routes,
- * 401 `Unauthorized`, 429 `Too Many Requests`, 500 `Internal Server Error` when the function fails.
+ * 401 `Unauthorized`, 429 `Too Many Requests` (the stage's own throttle), 500 `Internal Server Error`
+ * when the function fails or Lambda throttles it.
  */
 
 export interface CorsConfiguration {
@@ -155,6 +156,12 @@ export class LocalHttpApi {
       const event = this.event(request, url, body, matched, requestId, started, authorizer);
       const result = await fn.invoke(event);
       if (!result.ok) {
+        // A throttled function too (Lambda's 429 TooManyRequestsException, "Rate Exceeded."): "If the
+        // Lambda API rejects the invocation request, API Gateway returns a 500 error code"
+        // (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html), with an HTTP
+        // API's body {"message":"Internal Server Error"} and the cause only in $context.integrationErrorMessage
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html).
+        // The 429 is not passed on to the client (https://repost.aws/questions/QUfI6bsdd0SOiPeyimzxSkfQ).
         integrationError = result.error.errorMessage;
         return answer(500, { message: 'Internal Server Error' });
       }

@@ -26,6 +26,16 @@ export interface IamProxyOptions {
   readonly secretArn: (secretId: string, region: string) => string | undefined;
   /** Called for every request that was not allowed (and for each allowed one when auditing). */
   readonly onEvent?: (event: ProxyEvent) => void;
+  /**
+   * A regional endpoint (a region's DynamoDB): requests signed for another region are refused, as
+   * AWS refuses a credential scoped to a region the endpoint does not serve.
+   */
+  readonly region?: string;
+  /**
+   * DynamoDB Local keeps one database per access key and region: every caller's request reaches
+   * the region's database under this one key (the emulator does not check signatures).
+   */
+  readonly databaseAccessKey?: string;
 }
 
 const FORWARD_AGENT = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -53,6 +63,13 @@ function withoutFraming(headers: IncomingMessage['headers']): IncomingMessage['h
   const rest = { ...headers };
   delete rest['transfer-encoding'];
   return rest;
+}
+
+/** The same request under another access key (`Credential=<key>/<date>/<region>/<service>/aws4_request`). */
+function withAccessKey(headers: IncomingMessage['headers'], accessKeyId: string): IncomingMessage['headers'] {
+  const authorization = headers.authorization;
+  if (typeof authorization !== 'string') return headers;
+  return { ...headers, authorization: authorization.replace(/Credential=[^/,\s]+\//, `Credential=${accessKeyId}/`) };
 }
 
 export class IamProxy {
@@ -90,7 +107,7 @@ export class IamProxy {
       deny(response, refusal.service, refusal.status, refusal.code, refusal.jsonType, refusal.event.message!);
       return;
     }
-    await this.forward(request, body, response);
+    await this.forward(request, body, response, this.options.databaseAccessKey ? withAccessKey(request.headers, this.options.databaseAccessKey) : request.headers);
   }
 
   /** Why AWS would refuse this request, or undefined when it would let it through. */
@@ -98,6 +115,10 @@ export class IamProxy {
     if (parsed.kind === 'public') return undefined;
     if (parsed.kind === 'unsigned') {
       return { service: 'unknown', status: 403, code: 'MissingAuthenticationToken', jsonType: 'MissingAuthenticationTokenException', event: { decision: 'unattributed', operation: parsed.operation, message: 'Request is missing Authentication Token' } };
+    }
+    if (this.options.region && parsed.region !== this.options.region) {
+      const message = `Credential should be scoped to a valid region, not '${parsed.region}'. This is the ${this.options.region} endpoint.`;
+      return { service: parsed.service, status: 400, code: 'InvalidSignatureException', jsonType: 'InvalidSignatureException', event: { decision: 'unattributed', operation: parsed.operation, message } };
     }
     const session = this.options.policies.sessionFor(parsed.accessKeyId);
     if (!session) {
@@ -117,7 +138,7 @@ export class IamProxy {
     return undefined;
   }
 
-  private forward(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+  private forward(request: IncomingMessage, body: Buffer, response: ServerResponse, headers: IncomingMessage['headers']): Promise<void> {
     const target = new URL(this.options.target);
     return new Promise((resolve, reject) => {
       const upstream = httpRequest({
@@ -125,7 +146,7 @@ export class IamProxy {
         port: target.port,
         method: request.method,
         path: request.url,
-        headers: { ...withoutFraming(request.headers), 'content-length': String(body.length) },
+        headers: { ...withoutFraming(headers), 'content-length': String(body.length) },
         agent: FORWARD_AGENT,
       }, (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);

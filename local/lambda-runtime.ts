@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { CONCURRENCY_QUOTA_VARIABLE, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './create-checks';
 import type { MetricStore } from './metric-store';
 
 /**
- * Runs the synthesized Lambda bundles locally. Each function gets one execution environment — a
- * worker thread with exactly the environment variables of its template (plus local endpoints) — that
- * loads the bundle once and serves one invocation at a time, with the template's timeout. What the
- * handler prints goes to `.local/logs/<region>/<function>.log`; Powertools metrics (EMF) printed on
- * stdout feed the local alarms, and every invocation counts in AWS/Lambda metrics as deployed.
+ * Runs the synthesized Lambda bundles locally, with Lambda's concurrency. An execution environment
+ * is a worker thread with exactly the environment variables of its template (plus local endpoints);
+ * it loads the bundle on its first invocation (a cold start) and then serves one invocation at a
+ * time, with the template's timeout. A function runs as many environments at once as it has
+ * invocations in flight, up to its reserved concurrency (`ReservedConcurrentExecutions`); a
+ * function without a reservation draws from its region's unreserved pool, shared by all such
+ * functions of the region: LOCAL_LAMBDA_CONCURRENCY_QUOTA (1000 by default) minus the region's
+ * reservations. An idle environment serves the next invocation (warm); a timed-out one is thrown
+ * away. An invocation beyond the limit is throttled as Lambda throttles it — a
+ * TooManyRequestsException ("Rate Exceeded.") without running, counted in AWS/Lambda Throttles,
+ * not in Invocations or Errors; callers decide what a throttle means (event-delivery.ts retries
+ * asynchronous events, http-gateway.ts answers 500). LOCAL_LAMBDA_ENVIRONMENTS=1 instead gives
+ * each function one environment whose invocations queue one after another, never throttled
+ * (singleEnvironmentPerFunction). What the handlers print goes to
+ * `.local/logs/<region>/<function>.log`; Powertools metrics (EMF) printed on stdout feed the local
+ * alarms, and every invocation counts in AWS/Lambda metrics as deployed.
  */
 
 export interface LocalFunctionSpec {
@@ -31,15 +44,136 @@ export interface LocalFunctionSpec {
   readonly maximumRetryAttempts: number;
   /** The execution role's session: what Lambda itself does for the function (poll a queue, write to its DLQ) is authorized as it. */
   readonly roleSessionArn: string;
+  /** The template's ReservedConcurrentExecutions: at most this many invocations at once. Without it, the region's unreserved pool. */
+  readonly reservedConcurrency?: number;
+}
+
+export interface InvokeError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
+/** Why Lambda throttled an invocation (the `Reason` of its TooManyRequestsException). */
+export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
+
+export interface ThrottleError extends InvokeError {
+  readonly errorType: 'TooManyRequestsException';
+  readonly errorMessage: 'Rate Exceeded.';
+  readonly reason: ThrottleReason;
 }
 
 export type InvokeResult =
   | { readonly ok: true; readonly payload: unknown }
-  | { readonly ok: false; readonly error: { readonly errorType: string; readonly errorMessage: string } };
+  | { readonly ok: false; readonly throttled?: false; readonly error: InvokeError }
+  /** Lambda refused the invocation for want of concurrency: the function did not run. */
+  | { readonly ok: false; readonly throttled: true; readonly error: ThrottleError };
+
+export const ENVIRONMENTS_VARIABLE = 'LOCAL_LAMBDA_ENVIRONMENTS';
+
+/**
+ * LOCAL_LAMBDA_ENVIRONMENTS=1: one execution environment per function, its invocations queued one
+ * after another and never throttled — the local runtime as it was before issue 10, for benchmarks
+ * that compare with it. Unset (or empty): Lambda's concurrency, as described above. Read when a
+ * LocalFunction is created; any other value is refused.
+ */
+export function singleEnvironmentPerFunction(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[ENVIRONMENTS_VARIABLE];
+  if (value === undefined || value === '') return false;
+  if (value === '1') return true;
+  throw new Error(`${ENVIRONMENTS_VARIABLE} must be 1 (one execution environment per function) or unset (got "${value}")`);
+}
+
+/** The account's Concurrent executions quota, as create-checks.ts reads it. */
+function concurrencyQuota(): number {
+  const value = process.env[CONCURRENCY_QUOTA_VARIABLE];
+  if (value === undefined || value === '') return DEFAULT_LAMBDA_CONCURRENCY_QUOTA;
+  const quota = Number(value);
+  if (!Number.isInteger(quota) || quota < 1) throw new Error(`${CONCURRENCY_QUOTA_VARIABLE} must be a positive whole number (got "${value}")`);
+  return quota;
+}
+
+/** One region's concurrency: the quota, what its functions reserve, and what the others use of the rest. */
+interface RegionPool {
+  readonly quota: number;
+  reserved: number;
+  unreservedInFlight: number;
+  functions: number;
+}
+
+/** Per region, while it has functions (the quota is read when its first function is created). */
+const regionPools = new Map<string, RegionPool>();
 
 interface Pending {
+  readonly id: string;
   resolve(result: InvokeResult): void;
   timer: NodeJS.Timeout;
+}
+
+/** An invocation waiting for an execution environment, since when. */
+interface Waiter {
+  readonly since: number;
+  resolve(environment: Environment | InvokeError): void;
+}
+
+/** One execution environment: a worker thread, serving at most one invocation. */
+interface Environment {
+  readonly worker: Worker;
+  readonly logStream: string;
+  current?: Pending;
+}
+
+/**
+ * Lambda's init phase (loading the bundle) has its own limit, 10 s, and the function's timeout
+ * starts with the handler ("Lambda execution environment lifecycle", docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+ */
+const INIT_TIMEOUT_MS = 10_000;
+
+/**
+ * A Lambda environment initializes on its own host; here every environment shares this machine's
+ * cores. So at most this many load their bundle at the same time, and the others wait for a slot:
+ * - the first environments are ready early instead of all of them late (every init started at once
+ *   made each take seconds on two cores, and time out under load);
+ * - a waiting invocation takes the first environment ready, new or freed, and a start still waiting
+ *   for its slot is dropped once no invocation needs it: Lambda would start it and leave it idle,
+ *   here it would only take a core from the others;
+ * - the next slot goes to the function with the fewest environments, so one function's burst of
+ *   cold starts does not keep another waiting for its first.
+ */
+const PARALLEL_INITS = Math.max(1, availableParallelism());
+
+/**
+ * Lambda starts a new environment the moment none is idle, on a host of its own. Here a new
+ * environment costs the whole machine a cold start (loading and compiling the bundle in a fresh
+ * isolate, whose code then runs unoptimized for a while), which slowed every warm one until
+ * requests piled up into more cold starts: under load the first 20 s were 1–4 s clicks and
+ * throttles. So an invocation that finds every environment busy waits this long for one to come
+ * free, and a function starts one environment at a time: a function whose warm invocations take
+ * milliseconds serves a burst from the environments it has, and one under real concurrency still
+ * scales out, one init after another, to its reserved concurrency (bench/local-load.ts measures it).
+ */
+const SCALE_OUT_DELAY_MS = 100;
+let initializing = 0;
+const initSlotWaiters: { readonly environments: () => number; readonly grant: () => void }[] = [];
+
+function takeInitSlot(environments: () => number): Promise<void> {
+  if (initializing < PARALLEL_INITS) {
+    initializing += 1;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => initSlotWaiters.push({ environments, grant: resolve }));
+}
+
+function releaseInitSlot(): void {
+  if (initSlotWaiters.length === 0) {
+    initializing -= 1;
+    return;
+  }
+  let next = 0;
+  for (let index = 1; index < initSlotWaiters.length; index++) {
+    if (initSlotWaiters[index].environments() < initSlotWaiters[next].environments()) next = index;
+  }
+  // The slot passes straight to the next start: `initializing` stays as it is.
+  initSlotWaiters.splice(next, 1)[0].grant();
 }
 
 const WORKER_FILE = path.join(__dirname, 'lambda-worker.mjs');
@@ -54,50 +188,215 @@ function handlerFile(codeDir: string, handler: string): { file: string; exportNa
 }
 
 export class LocalFunction {
-  private worker?: Worker;
+  /** Every live environment, busy or idle. */
+  private readonly environments = new Set<Environment>();
+  /** Live environments waiting for an invocation, the most recently used last. */
+  private readonly idle: Environment[] = [];
+  private inFlight = 0;
+  private started = 0;
+  /** Environments being started (or waiting for an init slot). */
+  private starting = 0;
+  /** Invocations waiting for an environment, oldest first. */
+  private readonly waiting: Waiter[] = [];
+  private readonly single: boolean;
+  /** LOCAL_LAMBDA_ENVIRONMENTS=1 only: invocations run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pool: RegionPool;
+  private isStopped = false;
   private readonly log: WriteStream;
   private readonly entry: { file: string; exportName: string };
 
   constructor(readonly spec: LocalFunctionSpec, private readonly metrics: MetricStore, logDir: string) {
     this.entry = handlerFile(spec.codeDir, spec.handler);
+    this.single = singleEnvironmentPerFunction();
+    let pool = regionPools.get(spec.region);
+    if (!pool) {
+      pool = { quota: concurrencyQuota(), reserved: 0, unreservedInFlight: 0, functions: 0 };
+      regionPools.set(spec.region, pool);
+    }
+    pool.functions += 1;
+    pool.reserved += spec.reservedConcurrency ?? 0;
+    this.pool = pool;
     this.log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' });
   }
 
-  /** Invokes synchronously (RequestResponse); invocations of one function run one after another. */
+  /** Whether stop() has been called: nothing more will run here. */
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /**
+   * Invokes synchronously (RequestResponse): in an idle environment, or a new one while the
+   * function's concurrency allows; beyond it, a throttled result at once.
+   */
   invoke(event: unknown): Promise<InvokeResult> {
+    if (!this.single) return this.run(event);
     const run = this.queue.then(() => this.run(event));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   async stop(): Promise<void> {
-    await this.worker?.terminate();
-    this.worker = undefined;
+    if (!this.isStopped) {
+      this.isStopped = true;
+      this.pool.functions -= 1;
+      this.pool.reserved -= this.spec.reservedConcurrency ?? 0;
+      if (this.pool.functions === 0 && regionPools.get(this.spec.region) === this.pool) regionPools.delete(this.spec.region);
+    }
+    const environments = [...this.environments];
+    await Promise.all(environments.map((environment) => environment.worker.terminate()));
+    for (const environment of environments) this.discard(environment, 'Runtime.ExitError', 'the execution environment exited');
     await new Promise((resolve) => this.log.end(resolve));
   }
 
-  private startWorker(): Worker {
+  /** Takes one unit of concurrency; the release, or why the invocation is throttled. */
+  private reserve(): (() => void) | ThrottleReason {
+    const reserved = this.spec.reservedConcurrency;
+    let fromPool = false;
+    if (!this.single) {
+      if (reserved !== undefined) {
+        if (this.inFlight >= reserved) return 'ReservedFunctionConcurrentInvocationLimitExceeded';
+      } else {
+        if (this.pool.unreservedInFlight >= this.pool.quota - this.pool.reserved) return 'ConcurrentInvocationLimitExceeded';
+        fromPool = true;
+        this.pool.unreservedInFlight += 1;
+      }
+    }
+    this.inFlight += 1;
+    return () => {
+      this.inFlight -= 1;
+      if (fromPool) this.pool.unreservedInFlight -= 1;
+    };
+  }
+
+  private async run(event: unknown): Promise<InvokeResult> {
+    const release = this.reserve();
+    if (typeof release === 'string') return this.throttle(release);
+    try {
+      this.put('ConcurrentExecutions', this.inFlight);
+      const environment = await this.acquire();
+      if ('errorType' in environment) {
+        // The bundle failed to load (or to load in time): the invocation that waited for it fails.
+        const result: InvokeResult = { ok: false, error: environment };
+        this.record(result, 0);
+        return result;
+      }
+      const started = Date.now();
+      const result = await this.execute(environment, event);
+      this.record(result, Date.now() - started);
+      // Back in service before the concurrency is released: the next invocation finds it warm.
+      if (this.environments.has(environment)) this.hand(environment);
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  private throttle(reason: ThrottleReason): InvokeResult {
+    this.put('Throttles', 1);
+    return { ok: false, throttled: true, error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason } };
+  }
+
+  /**
+   * An idle environment, or the first one ready after this invocation asked. A new one is started
+   * for it at once when the function has none; otherwise after SCALE_OUT_DELAY_MS, if no busy
+   * one has come free by then.
+   */
+  private acquire(): Promise<Environment | InvokeError> {
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { since: Date.now(), resolve };
+      this.waiting.push(waiter);
+      if (this.environments.size + this.starting === 0) void this.startEnvironment();
+      else setTimeout(() => this.scaleOut(), SCALE_OUT_DELAY_MS);
+    });
+  }
+
+  /**
+   * A new environment for the invocations that have waited SCALE_OUT_DELAY_MS for a busy one to
+   * come free, one init of this function at a time (see SCALE_OUT_DELAY_MS).
+   */
+  private scaleOut(): void {
+    if (this.starting > 0 || this.isStopped) return;
+    const [oldest] = this.waiting;
+    if (oldest && Date.now() - oldest.since >= SCALE_OUT_DELAY_MS - 1) void this.startEnvironment();
+  }
+
+  /** A ready environment goes to the invocation that has waited longest, else waits idle. */
+  private hand(environment: Environment): void {
+    const waiter = this.waiting.shift();
+    if (waiter) waiter.resolve(environment);
+    else this.idle.push(environment);
+  }
+
+  /** Starts an execution environment and runs its init phase (loads the bundle), when an init slot is free. */
+  private async startEnvironment(): Promise<void> {
+    this.starting += 1;
+    await takeInitSlot(() => this.environments.size);
+    // Served meanwhile by environments that came free: no invocation needs this one any more.
+    if (this.isStopped || this.waiting.length === 0) {
+      this.starting -= 1;
+      releaseInitSlot();
+      return;
+    }
+    let outcome: Environment | InvokeError;
+    try {
+      outcome = await this.initialize();
+    } finally {
+      releaseInitSlot();
+      this.starting -= 1;
+    }
+    if ('errorType' in outcome) this.waiting.shift()?.resolve(outcome);
+    else this.hand(outcome);
+    // Invocations may still be waiting: the next environment for them, if they have waited long enough.
+    this.scaleOut();
+  }
+
+  private initialize(): Promise<Environment | InvokeError> {
+    this.started += 1;
     const worker = new Worker(WORKER_FILE, {
       workerData: this.entry,
       env: { ...this.spec.environment },
       stdout: true,
       stderr: true,
     });
+    const environment: Environment = { worker, logStream: `local/${this.spec.name}/${this.started}` };
+    this.environments.add(environment);
     this.capture(worker.stdout);
     this.capture(worker.stderr);
-    worker.on('message', ({ id, ...result }: { id: string } & InvokeResult) => this.settle(id, result));
-    // A worker thrown away after a timeout may exit later: that must not fail its successor's work.
-    worker.on('error', (error) => {
-      if (this.worker === worker) this.failAll('Runtime.ExitError', error.message);
+    return new Promise((resolve) => {
+      let initializing = true;
+      const initFailed = (error: InvokeError) => {
+        initializing = false;
+        clearTimeout(initTimer);
+        this.forget(environment);
+        void worker.terminate();
+        resolve(error);
+      };
+      const initTimer = setTimeout(() => initFailed({ errorType: 'Sandbox.Timedout', errorMessage: `INIT_REPORT Init Duration: ${INIT_TIMEOUT_MS.toFixed(2)} ms Phase: init Status: timeout` }), INIT_TIMEOUT_MS);
+      worker.on('message', (message: { initialized?: true; initError?: InvokeError; id?: string } & InvokeResult) => {
+        if (initializing) {
+          if (message.initError) {
+            initFailed(message.initError);
+            return;
+          }
+          initializing = false;
+          clearTimeout(initTimer);
+          resolve(environment);
+          return;
+        }
+        const { id, ...result } = message;
+        if (environment.current?.id === id) this.settle(environment, result as InvokeResult);
+      });
+      // Only this environment's invocation fails; one thrown away after a timeout is already gone.
+      const exited = (errorMessage: string) => {
+        if (initializing) initFailed({ errorType: 'Runtime.ExitError', errorMessage });
+        else this.discard(environment, 'Runtime.ExitError', errorMessage);
+      };
+      worker.on('error', (error) => exited(error.message));
+      worker.on('exit', () => exited('the execution environment exited'));
     });
-    worker.on('exit', () => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.failAll('Runtime.ExitError', 'the execution environment exited');
-    });
-    return worker;
   }
 
   private capture(stream: Readable): void {
@@ -107,11 +406,8 @@ export class LocalFunction {
     });
   }
 
-  private run(event: unknown): Promise<InvokeResult> {
-    this.worker ??= this.startWorker();
-    const worker = this.worker;
+  private execute(environment: Environment, event: unknown): Promise<InvokeResult> {
     const id = randomUUID();
-    const started = Date.now();
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     const context = {
       functionName: this.spec.name,
@@ -120,42 +416,49 @@ export class LocalFunction {
       memoryLimitInMB: String(this.spec.memoryMb),
       awsRequestId: id,
       logGroupName: `/aws/lambda/${this.spec.name}`,
-      logStreamName: `local/${this.spec.name}`,
+      logStreamName: environment.logStream,
       timeoutMs,
     };
     return new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
-        // Like Lambda, a timed-out environment is thrown away; the next invocation starts a new one.
-        this.worker = undefined;
-        void worker.terminate();
-        this.settle(id, { ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } });
+        // Like Lambda, a timed-out environment is thrown away; later invocations use others, or a new one.
+        this.forget(environment);
+        void environment.worker.terminate();
+        this.settle(environment, { ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` } });
       }, timeoutMs);
-      this.pending.set(id, { resolve, timer });
-      worker.postMessage({ id, event, context });
-    }).then((result) => {
-      this.record(result, Date.now() - started);
-      return result;
+      environment.current = { id, resolve, timer };
+      environment.worker.postMessage({ id, event, context });
     });
   }
 
-  private settle(id: string, result: InvokeResult): void {
-    const pending = this.pending.get(id);
+  /** Takes an environment out of service; false when it already was. */
+  private forget(environment: Environment): boolean {
+    const index = this.idle.indexOf(environment);
+    if (index >= 0) this.idle.splice(index, 1);
+    return this.environments.delete(environment);
+  }
+
+  /** The environment's worker failed or exited: it serves nothing more, and its invocation fails. */
+  private discard(environment: Environment, errorType: string, errorMessage: string): void {
+    if (this.forget(environment)) this.settle(environment, { ok: false, error: { errorType, errorMessage } });
+  }
+
+  private settle(environment: Environment, result: InvokeResult): void {
+    const pending = environment.current;
     if (!pending) return;
-    this.pending.delete(id);
+    environment.current = undefined;
     clearTimeout(pending.timer);
     pending.resolve(result);
   }
 
-  private failAll(errorType: string, errorMessage: string): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, { ok: false, error: { errorType, errorMessage } });
+  private put(metricName: string, value: number): void {
+    this.metrics.put({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: this.spec.name } }, value);
   }
 
   private record(result: InvokeResult, durationMs: number): void {
-    const dimensions = { FunctionName: this.spec.name };
-    const put = (metricName: string, value: number) => this.metrics.put({ namespace: 'AWS/Lambda', metricName, dimensions }, value);
-    put('Invocations', 1);
-    put('Errors', result.ok ? 0 : 1);
-    put('Duration', durationMs);
+    this.put('Invocations', 1);
+    this.put('Errors', result.ok ? 0 : 1);
+    this.put('Duration', durationMs);
     if (!result.ok) this.log.write(`${JSON.stringify({ level: 'ERROR', message: 'invocation failed', ...result.error })}\n`);
   }
 }

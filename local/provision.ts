@@ -1,6 +1,6 @@
 import { PutMetricAlarmCommand, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { CreateUserPoolClientCommand, CreateUserPoolCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, type BucketLocationConstraint, type S3Client } from '@aws-sdk/client-s3';
@@ -90,8 +90,10 @@ export interface LocalRegion {
   /** Metric alarms (also in the emulator) and composite alarms (only here: moto cannot store them). */
   readonly alarms: AnyAlarmDefinition[];
   readonly subscriptions: { readonly topicArn: string; readonly protocol: string; readonly endpoint: string }[];
-  /** DynamoDB table → Kinesis stream (Kinesis Data Streams for DynamoDB). */
-  readonly changeStreams: { readonly tableName: string; readonly streamArn: string }[];
+  /** A table's replica → Kinesis stream (Kinesis Data Streams for DynamoDB, set per replica). */
+  readonly changeStreams: { readonly tableName: string; readonly region: string; readonly streamArn: string }[];
+  /** Global tables created by this region's templates, with the regions of their replicas. */
+  readonly globalTables: { readonly tableName: string; readonly regions: readonly string[] }[];
   readonly deliveryStreams: DeliveryStream[];
   /** Resource types this region's templates use that have no local behaviour. */
   readonly inert: Set<string>;
@@ -109,6 +111,8 @@ export interface ProvisionOptions {
   readonly cognitoUrl: string;
   /** Every identity and resource policy of the templates goes here; functions sign as their role. */
   readonly policies: IamPolicies;
+  /** The DynamoDB of another local region, for a global table's replicas there. */
+  readonly replicaDynamodb?: (region: string) => DynamoDBClient;
 }
 
 type Props = Record<string, unknown>;
@@ -185,6 +189,7 @@ export class RegionProvisioner {
       alarms: [],
       subscriptions: [],
       changeStreams: [],
+      globalTables: [],
       deliveryStreams: [],
       inert: new Set(),
       functionByArn: (functionArn) => functions.get(functionArn) ?? functions.get(functionArn.split(':').slice(0, 7).join(':')),
@@ -289,14 +294,22 @@ export class RegionProvisioner {
     return { ref: name, attributes: { Type: 'String', Value: String(props.Value) } };
   }
 
+  /**
+   * A table; a global table gets a replica (its own table and stream) in every region it lists,
+   * and is handed to the replicator (local/replicator.ts) through `globalTables`.
+   */
   private async table(props: Props, fallbackName: string): Promise<ResourceValues> {
     const tableName = String(props.TableName ?? fallbackName);
     const stream = props.StreamSpecification as { StreamViewType?: string } | undefined;
     const indexes = props.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined;
+    const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+    const replicas = (props.Replicas as { Region: string; KinesisStreamSpecification?: { StreamArn: string } }[] | undefined) ?? [];
+    const regions = replicas.length > 0 ? replicas.map((replica) => replica.Region) : [this.options.region];
     let streamArn: string | undefined;
-    let created = false;
-    try {
-      const description = await this.options.clients.dynamodb.send(new CreateTableCommand({
+    for (const region of regions) {
+      const dynamodb = region === this.options.region ? this.options.clients.dynamodb : this.options.replicaDynamodb?.(region);
+      if (!dynamodb) throw new Error(`Global table ${tableName} has a replica in ${region}, which this local environment does not run.`);
+      const description = await dynamodb.send(new CreateTableCommand({
         TableName: tableName,
         AttributeDefinitions: props.AttributeDefinitions as never,
         KeySchema: props.KeySchema as never,
@@ -304,19 +317,14 @@ export class RegionProvisioner {
         GlobalSecondaryIndexes: indexes?.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })) as never,
         StreamSpecification: stream?.StreamViewType ? { StreamEnabled: true, StreamViewType: stream.StreamViewType as never } : undefined,
       }));
-      streamArn = description.TableDescription?.LatestStreamArn;
-      created = true;
-    } catch (error) {
-      // One DynamoDB Local database serves every region; a global table is created once.
-      if (!(error instanceof ResourceInUseException)) throw error;
+      if (region === this.options.region) streamArn = description.TableDescription?.LatestStreamArn;
+      if (ttl?.Enabled && ttl.AttributeName) {
+        await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+      }
     }
-    const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
-    if (ttl?.Enabled && ttl.AttributeName && created) {
-      await this.options.clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
-    }
-    const replicas = (props.Replicas as { Region: string; KinesisStreamSpecification?: { StreamArn: string } }[] | undefined) ?? [];
+    if (replicas.length > 0) this.local.globalTables.push({ tableName, regions });
     for (const replica of replicas) {
-      if (replica.KinesisStreamSpecification) this.local.changeStreams.push({ tableName, streamArn: replica.KinesisStreamSpecification.StreamArn });
+      if (replica.KinesisStreamSpecification) this.local.changeStreams.push({ tableName, region: replica.Region, streamArn: replica.KinesisStreamSpecification.StreamArn });
     }
     return { ref: tableName, attributes: { Arn: arn('dynamodb', this.options.region, `table/${tableName}`), StreamArn: streamArn ?? '', TableId: tableName } };
   }
@@ -471,6 +479,7 @@ export class RegionProvisioner {
       deadLetterQueueArn: (props.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn,
       roleSessionArn: session.sessionArn,
       maximumRetryAttempts: 2,
+      reservedConcurrency: props.ReservedConcurrentExecutions === undefined ? undefined : Number(props.ReservedConcurrentExecutions),
     };
     if (spec.deadLetterQueueArn) {
       // CreateFunction checks the execution role may send to the dead-letter queue.

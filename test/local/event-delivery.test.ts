@@ -2,9 +2,13 @@ import {
   DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { invokeAsync, startDeliveries } from '../../local/event-delivery';
 import type { Poller } from '../../local/poller';
-import type { InvokeResult, LocalFunction } from '../../local/lambda-runtime';
+import { LocalFunction, type InvokeResult } from '../../local/lambda-runtime';
+import { MetricStore } from '../../local/metric-store';
 import { IamPolicies, roleArnOf } from '../../local/iam-policies';
 import type { EventSourceMapping, LocalRegion, QueuedDelivery } from '../../local/provision';
 
@@ -56,6 +60,11 @@ class ScriptedFunction {
 }
 
 const failure = (attempt: number): InvokeResult => ({ ok: false, error: { errorType: 'Error', errorMessage: `attempt ${attempt} failed` } });
+const THROTTLED: InvokeResult = {
+  ok: false,
+  throttled: true,
+  error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+};
 
 /** Fails the first `failures` invocations, then succeeds. */
 function failingFunction(failures: number, spec: Partial<ScriptedFunction['spec']> = {}): ScriptedFunction {
@@ -82,6 +91,7 @@ function localRegion(overrides: Partial<LocalRegion> = {}): LocalRegion {
     alarms: [],
     subscriptions: [],
     changeStreams: [],
+    globalTables: [],
     deliveryStreams: [],
     inert: new Set(),
     functionByArn: (arn) => functions.get(arn),
@@ -182,6 +192,119 @@ describe('invokeAsync', () => {
   });
 });
 
+describe('invokeAsync and throttling', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+
+  /** Throttled for the first `throttles` attempts, then answers `after`. */
+  function throttledAtFirst(throttles: number, after: (attempt: number) => InvokeResult, spec: Partial<ScriptedFunction['spec']> = {}): ScriptedFunction {
+    return new ScriptedFunction(
+      { name: FUNCTION_NAME, maximumRetryAttempts: 2, deadLetterQueueArn: DLQ_ARN, ...spec },
+      (attempt) => (attempt <= throttles ? THROTTLED : after(attempt)),
+    );
+  }
+
+  test('a throttled event is retried until the function has capacity, without using up its retries, and never reaches the dead-letter queue', async () => {
+    const fn = throttledAtFirst(5, () => ({ ok: true, payload: null }));
+
+    expect(await deliver(fn, localRegion())).toBe(true);
+    expect(fn.events).toHaveLength(6);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  test('throttle retries back off: 200 ms, doubling', async () => {
+    const fn = throttledAtFirst(3, () => ({ ok: true, payload: null }));
+    const delivered = invokeAsync(fn.asLocalFunction(), EVENT, localRegion(), new SQSClient({ region: REGION }));
+
+    await jest.advanceTimersByTimeAsync(199);
+    expect(fn.events).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fn.events).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(399);
+    expect(fn.events).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fn.events).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(800);
+    expect(fn.events).toHaveLength(4);
+    expect(await delivered).toBe(true);
+  });
+
+  test('a function error after throttles still gets the normal retries, then goes to the dead-letter queue', async () => {
+    const fn = throttledAtFirst(2, failure);
+
+    expect(await deliver(fn, localRegion())).toBe(false);
+    // Two throttles, then 1 + maximumRetryAttempts attempts that ran.
+    expect(fn.events).toHaveLength(5);
+    expect(deadLetters()).toEqual([expect.objectContaining({
+      QueueUrl: DLQ_URL,
+      MessageAttributes: { ErrorCode: { DataType: 'String', StringValue: '200' }, ErrorMessage: { DataType: 'String', StringValue: 'Error: attempt 5 failed' } },
+    })]);
+  });
+
+  test('an event throttled past its maximum age is discarded to the dead-letter queue', async () => {
+    const fn = throttledAtFirst(Infinity, failure);
+    const delivered = invokeAsync(fn.asLocalFunction(), EVENT, localRegion(), new SQSClient({ region: REGION }), { maximumEventAgeMs: 1_000 });
+    await jest.runAllTimersAsync();
+
+    expect(await delivered).toBe(false);
+    // At 0, 200 and 600 ms; the next retry (at 1400 ms) would be too late.
+    expect(fn.events).toHaveLength(3);
+    expect(deadLetters()).toEqual([expect.objectContaining({
+      MessageBody: JSON.stringify(EVENT),
+      MessageAttributes: { ErrorCode: { DataType: 'String', StringValue: '429' }, ErrorMessage: { DataType: 'String', StringValue: 'TooManyRequestsException: Rate Exceeded.' } },
+    })]);
+  });
+
+  test('stopping ends the retries of a throttled event: neither delivered nor dead-lettered', async () => {
+    const fn = throttledAtFirst(Infinity, failure);
+    const stopping = new AbortController();
+    const delivered = invokeAsync(fn.asLocalFunction(), EVENT, localRegion(), new SQSClient({ region: REGION }), { signal: stopping.signal });
+
+    await jest.advanceTimersByTimeAsync(1_000);
+    stopping.abort();
+
+    expect(await delivered).toBe(false);
+    expect(fn.events.length).toBeLessThanOrEqual(4);
+    expect(deadLetters()).toEqual([]);
+  });
+});
+
+describe('invokeAsync with the local Lambda runtime', () => {
+  let workDir: string;
+  let fn: LocalFunction | undefined;
+
+  beforeEach(() => {
+    workDir = mkdtempSync(path.join(tmpdir(), 'event-delivery-test-'));
+  });
+  afterEach(async () => {
+    await fn?.stop();
+    fn = undefined;
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('an event throttled while the function is at its reserved concurrency is delivered once an invocation ends', async () => {
+    const codeDir = path.join(workDir, 'notifier');
+    mkdirSync(codeDir);
+    writeFileSync(path.join(codeDir, 'index.mjs'), 'export const handler = async (event) => { await new Promise((resolve) => setTimeout(resolve, event.sleepMs ?? 0)); return event; };\n');
+    const metrics = new MetricStore();
+    fn = new LocalFunction({
+      name: FUNCTION_NAME, arn: FUNCTION_ARN, region: REGION, codeDir, handler: 'index.handler', environment: {}, timeoutSeconds: 3, memoryMb: 128,
+      maximumRetryAttempts: 0, deadLetterQueueArn: DLQ_ARN, roleSessionArn: ROLE_SESSION, reservedConcurrency: 1,
+    }, metrics, workDir);
+
+    const busy = fn.invoke({ sleepMs: 500 });
+    const delivered = await invokeAsync(fn, EVENT, localRegion(), new SQSClient({ region: REGION }));
+
+    expect(await busy).toEqual({ ok: true, payload: { sleepMs: 500 } });
+    expect(delivered).toBe(true);
+    expect(deadLetters()).toEqual([]);
+    const lambdaMetric = (metricName: string) => metrics.values({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: FUNCTION_NAME } }, 0, Infinity);
+    expect(lambdaMetric('Throttles').length).toBeGreaterThanOrEqual(1);
+    expect(lambdaMetric('Invocations')).toEqual([1, 1]);
+  });
+});
+
 describe('startDeliveries', () => {
   let pollers: Poller[] = [];
   let errors: unknown[];
@@ -254,6 +377,17 @@ describe('startDeliveries', () => {
     await eventually(() => fn.events.length === 1 && receivedCount() >= 2);
 
     expect(deletedReceiptHandles()).toEqual([]);
+  });
+
+  test('a throttled batch is not deleted: it comes back after the visibility timeout', async () => {
+    const fn = new ScriptedFunction({ name: FUNCTION_NAME, maximumRetryAttempts: 2 }, () => THROTTLED);
+    queueHolds(MESSAGES);
+
+    start(regionWithMapping(fn));
+    await eventually(() => fn.events.length === 1 && receivedCount() >= 2);
+
+    expect(deletedReceiptHandles()).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   test('an event source without ReportBatchItemFailures deletes the whole batch when the function succeeds', async () => {

@@ -1,11 +1,11 @@
-import { WriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { WriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   LocalHttpApi, matchPath, type CorsConfiguration, type RouteDefinition, type StageDefinition,
 } from '../../local/http-gateway';
 import type { JwtAuthorization, JwtAuthorizer } from '../../local/jwt-authorizer';
-import type { InvokeResult, LocalFunction } from '../../local/lambda-runtime';
+import { LocalFunction, type InvokeResult } from '../../local/lambda-runtime';
 import { MetricStore, type MetricKey } from '../../local/metric-store';
 import { ACCESS_LOG_FORMAT } from '../../stages/api-stack';
 
@@ -75,11 +75,13 @@ interface ApiOptions {
   readonly routes?: RouteDefinition[];
   readonly stage?: StageDefinition;
   readonly cors?: CorsConfiguration;
+  /** The integration's function, instead of the stub. */
+  readonly function?: LocalFunction;
 }
 
 /** A gateway wired like the provisioner wires the app's API; resolves to its base URL. */
 async function startApi(options: ApiOptions = {}): Promise<string> {
-  api = new LocalHttpApi(API_ID, 'regionalapp-local-api', ACCOUNT_ID, options.cors ?? CORS, (arn) => (arn === FUNCTION_ARN ? fn as unknown as LocalFunction : undefined), metrics);
+  api = new LocalHttpApi(API_ID, 'regionalapp-local-api', ACCOUNT_ID, options.cors ?? CORS, (arn) => (arn === FUNCTION_ARN ? options.function ?? fn as unknown as LocalFunction : undefined), metrics);
   api.routes.push(...(options.routes ?? DEFAULT_ROUTES));
   api.integrations.set(INTEGRATION_ID, FUNCTION_ARN);
   api.authorizers.set(AUTHORIZER_ID, authorizer as unknown as JwtAuthorizer);
@@ -316,6 +318,55 @@ describe('LocalHttpApi responses', () => {
     expect(JSON.parse(text)).toEqual({ message: 'Internal Server Error' });
     expect(text).not.toMatch(/ECONNREFUSED|TypeError|db\.internal/);
     expect([...response.headers.keys()].join(' ')).not.toMatch(/error/i);
+  });
+});
+
+describe('LocalHttpApi and a throttled function', () => {
+  const THROTTLED: InvokeResult = {
+    ok: false,
+    throttled: true,
+    error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+  };
+
+  // "If the Lambda API rejects the invocation request, API Gateway returns a 500 error code"
+  // (https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html): not the function's 429.
+  test('a throttled invocation is 500 Internal Server Error, with "Rate Exceeded." as the integration error in the access log', async () => {
+    fn.result = THROTTLED;
+    const url = await startApi({ stage: { name: '$default', accessLogFormat: ACCESS_LOG_FORMAT } });
+
+    const response = await fetch(`${url}/hello`);
+    const text = await response.text();
+    await api!.close();
+
+    expect(response.status).toBe(500);
+    expect(JSON.parse(text)).toEqual({ message: 'Internal Server Error' });
+    expect(text).not.toMatch(/TooManyRequests|Rate Exceeded/);
+    const [line] = readFileSync(path.join(logDir, 'access.log'), 'utf8').split('\n').filter(Boolean).map((entry) => JSON.parse(entry));
+    expect(line).toEqual(expect.objectContaining({ status: '500', integrationError: 'Rate Exceeded.' }));
+  });
+
+  test('behind a function with a reserved concurrency of 1, of two concurrent requests one is answered and one is 500', async () => {
+    const codeDir = path.join(logDir, 'slow-hello');
+    mkdirSync(codeDir);
+    writeFileSync(path.join(codeDir, 'index.mjs'), 'export const handler = async () => { await new Promise((resolve) => setTimeout(resolve, 300)); return { statusCode: 200, body: "slow hello" }; };\n');
+    const local = new LocalFunction({
+      name: 'regionalapp-local-hello', arn: FUNCTION_ARN, region: 'us-east-1', codeDir, handler: 'index.handler', environment: {},
+      timeoutSeconds: 3, memoryMb: 128, maximumRetryAttempts: 2, roleSessionArn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/hello/hello`, reservedConcurrency: 1,
+    }, metrics, logDir);
+    try {
+      const url = await startApi({ function: local });
+
+      const responses = await Promise.all([fetch(`${url}/hello`), fetch(`${url}/hello`)]);
+      const answers = await Promise.all(responses.map(async (response) => ({ status: response.status, body: await response.text() })));
+
+      expect(answers.sort((a, b) => a.status - b.status)).toEqual([
+        { status: 200, body: 'slow hello' },
+        { status: 500, body: JSON.stringify({ message: 'Internal Server Error' }) },
+      ]);
+      expect(metrics.values({ namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: 'regionalapp-local-hello' } }, 0, Infinity)).toEqual([1]);
+    } finally {
+      await local.stop();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LocalFunction, type InvokeResult, type LocalFunctionSpec } from '../../local/lambda-runtime';
+import { CONCURRENCY_QUOTA_VARIABLE } from '../../local/create-checks';
+import { ENVIRONMENTS_VARIABLE, LocalFunction, singleEnvironmentPerFunction, type InvokeResult, type LocalFunctionSpec } from '../../local/lambda-runtime';
 import { MetricStore, type MetricKey } from '../../local/metric-store';
 
 const REGION = 'us-east-1';
@@ -33,6 +34,29 @@ export const handler = async (event) => {
 };
 `;
 
+/**
+ * Which execution environment ran an invocation: a random id drawn once per environment (module
+ * scope), the environment's own invocation count, and when the handler started and ended.
+ */
+const ENVIRONMENT_HANDLER = `
+const environmentId = Math.random().toString(36).slice(2);
+let invocations = 0;
+export const handler = async (event) => {
+  const startedAt = Date.now();
+  invocations += 1;
+  const count = invocations;
+  await new Promise((resolve) => setTimeout(resolve, event?.sleepMs ?? 300));
+  return { environmentId, count, startedAt, endedAt: Date.now() };
+};
+`;
+
+interface EnvironmentRun {
+  readonly environmentId: string;
+  readonly count: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
 let workDir: string;
 let logDir: string;
 let metrics: MetricStore;
@@ -44,13 +68,15 @@ interface FunctionOptions {
   readonly handler?: string;
   readonly environment?: Record<string, string>;
   readonly timeoutSeconds?: number;
+  readonly reservedConcurrency?: number;
+  readonly region?: string;
 }
 
 function specFor(name: string, options: FunctionOptions): LocalFunctionSpec {
   return {
     name,
     arn: functionArn(name),
-    region: REGION,
+    region: options.region ?? REGION,
     codeDir: path.join(workDir, name),
     handler: options.handler ?? 'index.handler',
     environment: options.environment ?? { AWS_REGION: REGION },
@@ -58,6 +84,7 @@ function specFor(name: string, options: FunctionOptions): LocalFunctionSpec {
     memoryMb: 256,
     maximumRetryAttempts: 2,
     roleSessionArn: `arn:aws:sts::123456789012:assumed-role/${name}-role/${name}`,
+    reservedConcurrency: options.reservedConcurrency,
   };
 }
 
@@ -95,6 +122,8 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(functions.map((fn) => fn.stop()));
   rmSync(workDir, { recursive: true, force: true });
+  delete process.env[ENVIRONMENTS_VARIABLE];
+  delete process.env[CONCURRENCY_QUOTA_VARIABLE];
 });
 
 describe('LocalFunction', () => {
@@ -154,9 +183,7 @@ describe('LocalFunction', () => {
     expect(counts).toEqual([1, 2, 3]);
   });
 
-  test('invocations run one at a time, even when invoked concurrently', async () => {
-    const fn = localFunction('regionalapp-local-serial', {
-      source: `
+  const STEPS_HANDLER = `
 const steps = [];
 export const handler = async (event) => {
   steps.push(\`start \${event.id}\`);
@@ -164,11 +191,33 @@ export const handler = async (event) => {
   steps.push(\`end \${event.id}\`);
   return [...steps];
 };
-`,
-    });
+`;
+
+  // Before issue 10 every function ran like this; now only with LOCAL_LAMBDA_ENVIRONMENTS=1.
+  test('with LOCAL_LAMBDA_ENVIRONMENTS=1, invocations run one at a time in one environment, even when invoked concurrently', async () => {
+    process.env[ENVIRONMENTS_VARIABLE] = '1';
+    const fn = localFunction('regionalapp-local-serial', { source: STEPS_HANDLER });
 
     const [, second] = await Promise.all([fn.invoke({ id: 'a' }), fn.invoke({ id: 'b' })]);
 
+    expect(payloadOf(second)).toEqual(['start a', 'end a', 'start b', 'end b']);
+  });
+
+  test('an environment serves one invocation at a time: concurrent invocations that outlast the scale-out delay run in environments of their own', async () => {
+    const fn = localFunction('regionalapp-local-parallel', { source: STEPS_HANDLER.replace('setTimeout(resolve, 50)', 'setTimeout(resolve, 400)') });
+
+    const [first, second] = await Promise.all([fn.invoke({ id: 'a' }), fn.invoke({ id: 'b' })]);
+
+    expect(payloadOf(first)).toEqual(['start a', 'end a']);
+    expect(payloadOf(second)).toEqual(['start b', 'end b']);
+  });
+
+  test('an invocation that finds every environment busy takes one that comes free within the scale-out delay, never the same one at once', async () => {
+    const fn = localFunction('regionalapp-local-reuse', { source: STEPS_HANDLER.replace('setTimeout(resolve, 50)', 'setTimeout(resolve, 20)') });
+
+    const [first, second] = await Promise.all([fn.invoke({ id: 'a' }), fn.invoke({ id: 'b' })]);
+
+    expect(payloadOf(first)).toEqual(['start a', 'end a']);
     expect(payloadOf(second)).toEqual(['start a', 'end a', 'start b', 'end b']);
   });
 
@@ -198,6 +247,50 @@ export const handler = async (event) => {
 
   // Fails today: the timed-out worker's 'exit' handler (local/lambda-runtime.ts, startWorker) calls
   // failAll(), which also fails the invocation already pending on the replacement worker.
+  test("the init phase (loading the bundle) is not the handler's time: a slow cold start does not time out a quick handler", async () => {
+    const fn = localFunction('slow-init', {
+      source: 'await new Promise((resolve) => setTimeout(resolve, 1_500));\nexport const handler = async (event, context) => context.getRemainingTimeInMillis();',
+      timeoutSeconds: 1,
+    });
+
+    const remaining = payloadOf(await fn.invoke({}));
+
+    expect(remaining).toBeGreaterThan(800);
+    expect(remaining).toBeLessThanOrEqual(1_000);
+  });
+
+  test("at most one init per core at a time: a burst of cold starts takes turns on this machine's cores, and each waiting invocation takes the first environment ready", async () => {
+    const cores = availableParallelism();
+    const initLog = path.join(workDir, 'inits');
+    mkdirSync(initLog);
+    const fn = localFunction('paced', {
+      source: `import { writeFileSync } from 'node:fs';
+const started = Date.now();
+await new Promise((resolve) => setTimeout(resolve, 300));
+const id = Math.random().toString(36).slice(2);
+writeFileSync(${JSON.stringify(initLog)} + '/' + id, JSON.stringify([started, Date.now()]));
+export const handler = async () => id;`,
+      reservedConcurrency: cores + 2,
+    });
+
+    const ids = await Promise.all(Array.from({ length: cores + 2 }, () => fn.invoke({}).then(payloadOf)));
+
+    expect(ids).toHaveLength(cores + 2);
+    // As many started at once as there are cores; the rest of the burst took turns (or the first free one).
+    await eventually(() => readdirSync(initLog).length >= cores);
+    const intervals = readdirSync(initLog).map((name) => JSON.parse(readFileSync(path.join(initLog, name), 'utf8')) as [number, number]);
+    const overlapping = (at: number) => intervals.filter(([start, end]) => start <= at && at < end).length;
+    expect(Math.max(...intervals.map(([start]) => overlapping(start)))).toBeLessThanOrEqual(cores);
+  });
+
+  test('a bundle that takes longer than the 10 s init limit to load fails the invocation as an init timeout', async () => {
+    const fn = localFunction('stuck-init', { source: 'await new Promise(() => setInterval(() => undefined, 1_000));\nexport const handler = async () => 1;', timeoutSeconds: 1 });
+
+    const result = await fn.invoke({});
+
+    expect(result).toMatchObject({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: expect.stringContaining('Phase: init Status: timeout') } });
+  }, 15_000);
+
   test('after a timeout, the next invocation runs in a fresh environment', async () => {
     const fn = localFunction('regionalapp-local-slow', { source: COUNTING_HANDLER, timeoutSeconds: 0.3 });
 
@@ -262,5 +355,108 @@ export const handler = async (event) => {
     expect(log.split('\n').filter((line) => line === 'counting a click')).toHaveLength(2);
     expect(log).toContain('"ClicksCounted":1');
     expect(log).toContain('table unavailable');
+  });
+});
+
+describe('LocalFunction concurrency', () => {
+  const lambdaMetric = (name: string, metricName: string) => metrics.values({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: name } }, 0, Infinity);
+  const runOf = (result: InvokeResult) => payloadOf(result) as EnvironmentRun;
+
+  test('up to its reserved concurrency, invocations run at once in new environments; one more is throttled; an idle environment is reused warm', async () => {
+    const name = 'regionalapp-local-reserved';
+    const fn = localFunction(name, { source: ENVIRONMENT_HANDLER, reservedConcurrency: 3 });
+
+    const startedAt = Date.now();
+    const running = [fn.invoke({}), fn.invoke({}), fn.invoke({})];
+    const fourth = await fn.invoke({});
+    const throttledAfterMs = Date.now() - startedAt;
+    const runs = (await Promise.all(running)).map(runOf);
+    const elapsedMs = Date.now() - startedAt;
+
+    expect(fourth).toEqual({
+      ok: false,
+      throttled: true,
+      error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+    });
+    // Refused without running: at once, not after a handler's 300 ms.
+    expect(throttledAfterMs).toBeLessThan(250);
+    // Three cold starts, each in its own environment, all running at the same time.
+    expect(new Set(runs.map((run) => run.environmentId)).size).toBe(3);
+    expect(runs.map((run) => run.count)).toEqual([1, 1, 1]);
+    for (const run of runs) for (const other of runs) expect(run.startedAt).toBeLessThan(other.endedAt);
+    expect(elapsedMs).toBeLessThan(3 * 300);
+
+    const warm = runOf(await fn.invoke({ sleepMs: 0 }));
+    expect(runs.map((run) => run.environmentId)).toContain(warm.environmentId);
+    expect(warm.count).toBe(2);
+
+    expect(lambdaMetric(name, 'Throttles')).toEqual([1]);
+    // The throttled request is neither an invocation nor an error.
+    expect(lambdaMetric(name, 'Invocations')).toEqual([1, 1, 1, 1]);
+    expect(lambdaMetric(name, 'Errors')).toEqual([0, 0, 0, 0]);
+    expect(Math.max(...lambdaMetric(name, 'ConcurrentExecutions'))).toBe(3);
+  });
+
+  test('a function without a reservation is not throttled at four concurrent invocations', async () => {
+    const name = 'regionalapp-local-unreserved';
+    const fn = localFunction(name, { source: ENVIRONMENT_HANDLER });
+
+    const results = await Promise.all([1, 2, 3, 4].map(() => fn.invoke({ sleepMs: 200 })));
+
+    expect(new Set(results.map((result) => runOf(result).environmentId)).size).toBe(4);
+    expect(lambdaMetric(name, 'Throttles')).toEqual([]);
+  });
+
+  test("functions without a reservation share the region's unreserved pool: the quota minus the region's reservations", async () => {
+    process.env[CONCURRENCY_QUOTA_VARIABLE] = '3';
+    const region = 'eu-west-3';
+    localFunction('regionalapp-local-reserving', { source: ENVIRONMENT_HANDLER, reservedConcurrency: 1, region });
+    const first = localFunction('regionalapp-local-pool-a', { source: ENVIRONMENT_HANDLER, region });
+    const second = localFunction('regionalapp-local-pool-b', { source: ENVIRONMENT_HANDLER, region });
+
+    const running = [first.invoke({ sleepMs: 200 }), second.invoke({ sleepMs: 200 })];
+    const third = await first.invoke({ sleepMs: 0 });
+    await Promise.all(running);
+    const afterwards = await second.invoke({ sleepMs: 0 });
+
+    expect(third).toEqual({ ok: false, throttled: true, error: expect.objectContaining({ errorType: 'TooManyRequestsException', reason: 'ConcurrentInvocationLimitExceeded' }) });
+    expect(afterwards.ok).toBe(true);
+    expect(lambdaMetric('regionalapp-local-pool-a', 'Throttles')).toEqual([1]);
+  });
+
+  test('a reserved concurrency of 0 throttles every invocation', async () => {
+    const fn = localFunction('regionalapp-local-disabled', { source: ENVIRONMENT_HANDLER, reservedConcurrency: 0 });
+
+    expect(await fn.invoke({})).toEqual(expect.objectContaining({ ok: false, throttled: true }));
+  });
+
+  test('with LOCAL_LAMBDA_ENVIRONMENTS=1, concurrent invocations queue in one environment and none is throttled', async () => {
+    process.env[ENVIRONMENTS_VARIABLE] = '1';
+    const name = 'regionalapp-local-queued';
+    const fn = localFunction(name, { source: ENVIRONMENT_HANDLER, reservedConcurrency: 1 });
+
+    const runs = (await Promise.all([1, 2, 3, 4].map(() => fn.invoke({ sleepMs: 100 })))).map(runOf);
+
+    expect(new Set(runs.map((run) => run.environmentId)).size).toBe(1);
+    expect(runs.map((run) => run.count)).toEqual([1, 2, 3, 4]);
+    for (let index = 1; index < runs.length; index++) expect(runs[index].startedAt).toBeGreaterThanOrEqual(runs[index - 1].endedAt);
+    expect(lambdaMetric(name, 'Throttles')).toEqual([]);
+  });
+
+  test('LOCAL_LAMBDA_ENVIRONMENTS is 1 or unset', () => {
+    expect(singleEnvironmentPerFunction({})).toBe(false);
+    expect(singleEnvironmentPerFunction({ [ENVIRONMENTS_VARIABLE]: '' })).toBe(false);
+    expect(singleEnvironmentPerFunction({ [ENVIRONMENTS_VARIABLE]: '1' })).toBe(true);
+    expect(() => singleEnvironmentPerFunction({ [ENVIRONMENTS_VARIABLE]: '4' })).toThrow(`${ENVIRONMENTS_VARIABLE} must be 1`);
+  });
+
+  test('a timed-out environment is thrown away; the others stay warm', async () => {
+    const fn = localFunction('regionalapp-local-timeouts', { source: ENVIRONMENT_HANDLER, timeoutSeconds: 0.5, reservedConcurrency: 2 });
+
+    const [slow, quick] = await Promise.all([fn.invoke({ sleepMs: 2_000 }), fn.invoke({ sleepMs: 0 })]);
+    const next = runOf(await fn.invoke({ sleepMs: 0 }));
+
+    expect(slow).toEqual({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.50 seconds' } });
+    expect(next).toEqual(expect.objectContaining({ environmentId: runOf(quick).environmentId, count: 2 }));
   });
 });

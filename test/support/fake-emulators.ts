@@ -57,6 +57,8 @@ export function fakeProvisioner(region: string, logDir: string): RegionProvision
     runtimeEnvironment: { AWS_REGION: region },
     cognitoUrl: 'http://127.0.0.1:1',
     policies: new IamPolicies(LOCAL_ACCOUNT_ID),
+    // A global table's other replicas go to the same fakes, as they go to other regions' DynamoDB.
+    replicaDynamodb: (replicaRegion) => fakeEmulators(replicaRegion).dynamodb,
   });
 }
 
