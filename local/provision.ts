@@ -112,7 +112,7 @@ export interface ProvisionOptions {
   /** Every identity and resource policy of the templates goes here; functions sign as their role. */
   readonly policies: IamPolicies;
   /** The DynamoDB of another local region, for a global table's replicas there. */
-  readonly replicaDynamodb?: (region: string) => DynamoDBClient;
+  readonly replicaDynamodb?: (region: string) => DynamoDBClient | undefined;
 }
 
 type Props = Record<string, unknown>;

@@ -22,7 +22,7 @@ const ROLE = roleArnOf(ACCOUNT, 'click-role');
 
 let upstream: Server;
 let upstreamUrl: string;
-let seen: { method: string; url: string; target?: string }[];
+let seen: { method: string; url: string; target?: string; authorization?: string }[];
 let proxy: IamProxy;
 let proxyUrl: string;
 let events: ProxyEvent[];
@@ -41,7 +41,7 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      seen.push({ method: request.method!, url: request.url!, target: request.headers['x-amz-target'] as string | undefined });
+      seen.push({ method: request.method!, url: request.url!, target: request.headers['x-amz-target'] as string | undefined, authorization: request.headers.authorization });
       const answer = answerAsEmulator(request, Buffer.concat(chunks).toString());
       response.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
     });
@@ -134,6 +134,36 @@ test('Cognito\'s InitiateAuth is not IAM-authorized (in AWS neither): it passes 
   const cognito = new CognitoIdentityProviderClient({ region: REGION, endpoint: proxyUrl });
   await cognito.send(new InitiateAuthCommand({ ClientId: 'client', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'a', PASSWORD: 'b' } }));
   expect(seen.map((request) => request.target)).toEqual(['AWSCognitoIdentityProviderService.InitiateAuth']);
+});
+
+describe('a region\'s DynamoDB endpoint', () => {
+  let regional: IamProxy;
+  let regionalUrl: string;
+
+  beforeEach(async () => {
+    regional = new IamProxy({ target: upstreamUrl, policies, secretArn: () => undefined, onEvent: (event) => events.push(event), region: REGION, databaseAccessKey: 'local' });
+    regionalUrl = await regional.listen();
+  });
+
+  afterEach(async () => {
+    await regional.close();
+  });
+
+  test('reaches the region\'s database under the one key DynamoDB Local keeps it under, whoever signed', async () => {
+    const db = new DynamoDBClient({ ...clientConfig(), endpoint: regionalUrl });
+    await db.send(new GetItemCommand({ TableName: 'data', Key: { pk: { S: 'a' } } }));
+    expect(seen).toHaveLength(1);
+    expect(seen[0].authorization).toMatch(new RegExp(`Credential=local/\\d{8}/${REGION}/dynamodb/aws4_request`));
+  });
+
+  test('refuses a request signed for another region, as AWS refuses a credential scoped to the wrong region, and forwards nothing', async () => {
+    const db = new DynamoDBClient({ ...clientConfig(), endpoint: regionalUrl, region: 'us-west-2' });
+    const error = await rejection(db.send(new GetItemCommand({ TableName: 'data', Key: { pk: { S: 'a' } } })));
+    expect(error.name).toBe('InvalidSignatureException');
+    expect(error.message).toContain("Credential should be scoped to a valid region, not 'us-west-2'");
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(seen).toHaveLength(0);
+  });
 });
 
 describe('parseAwsRequest', () => {

@@ -443,6 +443,42 @@ describe('template resources without local behaviour', () => {
 });
 
 describe('CloudFormation behaviour for what the CDK code leaves unnamed or defaulted', () => {
+  test('a global table gets a replica in every region it lists, each with its stream and TTL, and goes to the replicator', async () => {
+    const stack = synthesize('global-table', (scope) => {
+      new dynamodb.TableV2(scope, 'Global', {
+        tableName: 'global-data',
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+        timeToLiveAttribute: 'expiresAt',
+        replicas: [{ region: 'us-west-2' }],
+      });
+    });
+    // The class is mocked (dynamodbMock): the replica region's client answers through it too.
+    const replicaDynamodb = new DynamoDBClient({ region: 'us-west-2' });
+    const replicaFor = jest.fn((region: string) => (region === 'us-west-2' ? replicaDynamodb : undefined));
+    const provisioner = new RegionProvisioner({
+      region: REGION, clients, metrics: new MetricStore(), logDir, runtimeEnvironment: { AWS_REGION: REGION }, cognitoUrl: 'http://127.0.0.1:1', policies: new IamPolicies(LOCAL_ACCOUNT_ID),
+      replicaDynamodb: replicaFor,
+    });
+    provisioners.push(provisioner);
+    await provisioner.provisionStack(stack);
+
+    expect(replicaFor).toHaveBeenCalledWith('us-west-2');
+    const creates = dynamodbMock.commandCalls(CreateTableCommand).map((call) => call.args[0].input);
+    expect(creates).toHaveLength(2);
+    for (const create of creates) expect(create).toMatchObject({ TableName: 'global-data', StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } });
+    expect(dynamodbMock.commandCalls(UpdateTimeToLiveCommand).map((call) => call.args[0].input.TimeToLiveSpecification)).toEqual([{ AttributeName: 'expiresAt', Enabled: true }, { AttributeName: 'expiresAt', Enabled: true }]);
+    expect(provisioner.local.globalTables).toEqual([{ tableName: 'global-data', regions: expect.arrayContaining([REGION, 'us-west-2']) }]);
+  });
+
+  test('a global table with a replica in a region the local environment does not run stops provisioning, naming the region', async () => {
+    const stack = synthesize('global-table-elsewhere', (scope) => {
+      new dynamodb.TableV2(scope, 'Global', { tableName: 'global-data', partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, replicas: [{ region: 'ap-south-1' }] });
+    });
+
+    await expect(newProvisioner().provisionStack(stack)).rejects.toThrow(/global-data has a replica in ap-south-1, which this local environment does not run/);
+  });
+
   test('two tables the CDK code leaves unnamed become two local tables, each with its own key', async () => {
     const stack = synthesize('unnamed-tables', (scope) => {
       new dynamodb.TableV2(scope, 'Orders', { partitionKey: { name: 'orderId', type: dynamodb.AttributeType.STRING } });
