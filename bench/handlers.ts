@@ -69,6 +69,10 @@ const HANDLER_ENV: Readonly<Record<string, string>> = {
   USER_POOL_CLIENT_ID: 'benchclientid',
   WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-webhook',
   INGEST_REJECTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-rejects',
+  FORCED_FAILURE_PARAMETER: '/regionalapp/bench/us-east-1/forced-failure',
+  APP_REGIONS: 'us-east-1,us-west-2',
+  API_URL_PARAMETER: '/regionalapp/bench/us-east-1/api-url',
+  SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-signing',
   POWERTOOLS_SERVICE_NAME: 'bench',
   POWERTOOLS_METRICS_NAMESPACE: 'Bench',
 };
@@ -127,7 +131,7 @@ function parseProbe(stdout: string, bundle: string): ProbeOutput {
 }
 
 /** The module-scope configuration every handler reads: each requireEnv('X') in lambda/ must have a dummy. */
-function checkHandlerEnv(root: string): void {
+export function checkHandlerEnv(root: string): void {
   const missing = new Set<string>();
   const scan = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -11,17 +11,18 @@ import type { MetricStore } from './metric-store';
 /**
  * Runs the synthesized Lambda bundles locally, with Lambda's concurrency. An execution environment
  * is a worker thread with exactly the environment variables of its template (plus local endpoints);
- * it loads the bundle on its first invocation (a cold start) and then serves one invocation at a
- * time, with the template's timeout. A function runs as many environments at once as it has
- * invocations in flight, up to its reserved concurrency (`ReservedConcurrentExecutions`); a
- * function without a reservation draws from its region's unreserved pool, shared by all such
- * functions of the region: LOCAL_LAMBDA_CONCURRENCY_QUOTA (1000 by default) minus the region's
- * reservations. An idle environment serves the next invocation (warm); a timed-out one is thrown
- * away. An invocation beyond the limit is throttled as Lambda throttles it — a
- * TooManyRequestsException ("Rate Exceeded.") without running, counted in AWS/Lambda Throttles,
- * not in Invocations or Errors; callers decide what a throttle means (event-delivery.ts retries
- * asynchronous events, http-gateway.ts answers 500). LOCAL_LAMBDA_ENVIRONMENTS=1 instead gives
- * each function one environment whose invocations queue one after another, never throttled
+ * a new one runs its init phase (loads the bundle: a cold start, within Lambda's 10 s init limit)
+ * and then serves one invocation at a time, with the template's timeout. A function runs as many
+ * environments at once as it has invocations in flight (SCALE_OUT_DELAY_MS: how it grows here), up
+ * to its reserved concurrency (`ReservedConcurrentExecutions`); a function without a reservation
+ * draws from its region's unreserved pool, shared by all such functions of the region:
+ * LOCAL_LAMBDA_CONCURRENCY_QUOTA (1000 by default) minus the region's reservations. An idle
+ * environment serves the next invocation (warm); a timed-out one is thrown away. An invocation
+ * beyond the limit is throttled as Lambda throttles it — a TooManyRequestsException ("Rate
+ * Exceeded.") without running, counted in AWS/Lambda Throttles, not in Invocations or Errors;
+ * callers decide what a throttle means (event-delivery.ts retries asynchronous events,
+ * http-gateway.ts answers 500). LOCAL_LAMBDA_ENVIRONMENTS=1 instead gives each function one
+ * environment whose invocations queue one after another, never throttled
  * (singleEnvironmentPerFunction). What the handlers print goes to
  * `.local/logs/<region>/<function>.log`; Powertools metrics (EMF) printed on stdout feed the local
  * alarms, and every invocation counts in AWS/Lambda metrics as deployed.
@@ -141,17 +142,6 @@ const INIT_TIMEOUT_MS = 10_000;
  */
 const PARALLEL_INITS = Math.max(1, availableParallelism());
 
-/**
- * Lambda starts a new environment the moment none is idle, on a host of its own. Here a new
- * environment costs the whole machine a cold start (loading and compiling the bundle in a fresh
- * isolate, whose code then runs unoptimized for a while), which slowed every warm one until
- * requests piled up into more cold starts: under load the first 20 s were 1–4 s clicks and
- * throttles. So an invocation that finds every environment busy waits this long for one to come
- * free, and a function starts one environment at a time: a function whose warm invocations take
- * milliseconds serves a burst from the environments it has, and one under real concurrency still
- * scales out, one init after another, to its reserved concurrency (bench/local-load.ts measures it).
- */
-const SCALE_OUT_DELAY_MS = 100;
 let initializing = 0;
 const initSlotWaiters: { readonly environments: () => number; readonly grant: () => void }[] = [];
 
@@ -175,6 +165,18 @@ function releaseInitSlot(): void {
   // The slot passes straight to the next start: `initializing` stays as it is.
   initSlotWaiters.splice(next, 1)[0].grant();
 }
+
+/**
+ * Lambda starts a new environment the moment none is idle, on a host of its own. Here a new
+ * environment costs the whole machine a cold start (loading and compiling the bundle in a fresh
+ * isolate, whose code then runs unoptimized for a while), which slowed every warm one until
+ * requests piled up into more cold starts: under load the first 20 s were 1–4 s clicks and
+ * throttles. So an invocation that finds every environment busy waits this long for one to come
+ * free, and a function starts one environment at a time: a function whose warm invocations take
+ * milliseconds serves a burst from the environments it has, and one under real concurrency still
+ * scales out, one init after another, to its reserved concurrency (bench/local-load.ts measures it).
+ */
+const SCALE_OUT_DELAY_MS = 100;
 
 const WORKER_FILE = path.join(__dirname, 'lambda-worker.mjs');
 
@@ -243,6 +245,8 @@ export class LocalFunction {
       this.pool.reserved -= this.spec.reservedConcurrency ?? 0;
       if (this.pool.functions === 0 && regionPools.get(this.spec.region) === this.pool) regionPools.delete(this.spec.region);
     }
+    // Invocations still waiting for an environment get none.
+    for (const waiter of this.waiting.splice(0)) waiter.resolve({ errorType: 'Runtime.ExitError', errorMessage: 'the function was stopped' });
     const environments = [...this.environments];
     await Promise.all(environments.map((environment) => environment.worker.terminate()));
     for (const environment of environments) this.discard(environment, 'Runtime.ExitError', 'the execution environment exited');
