@@ -92,7 +92,8 @@ export interface CreateChecksOptions {
 export const DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1000;
 export const CONCURRENCY_QUOTA_VARIABLE = 'LOCAL_LAMBDA_CONCURRENCY_QUOTA';
 
-function concurrencyQuotaFromEnvironment(): number {
+/** The account's Concurrent executions quota here: LOCAL_LAMBDA_CONCURRENCY_QUOTA, else AWS's default. */
+export function concurrencyQuotaFromEnvironment(): number {
   const value = process.env[CONCURRENCY_QUOTA_VARIABLE];
   if (value === undefined || value === '') return DEFAULT_LAMBDA_CONCURRENCY_QUOTA;
   const quota = Number(value);

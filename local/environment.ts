@@ -36,8 +36,9 @@ import { replicationLagMs, TableReplicator } from './replicator';
 /**
  * `npm start` (L1): both app regions on this machine — the emulators, every region's resources
  * created from the synthesized templates (a global table's replica in each region, replicated
- * with AWS's lag and last-writer-wins: local/replicator.ts), the handler bundles behind local HTTP APIs, the event,
- * stream and alarm wiring, the sites, a Slack stand-in, and a seeded user per region.
+ * with AWS's lag and last-writer-wins: local/replicator.ts), the handler bundles behind local
+ * HTTP APIs, the event, stream and alarm wiring, the sites, a Slack stand-in, and a seeded user
+ * per region.
  */
 
 export const LOCAL_DIR = path.resolve(__dirname, '..', '.local');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { CONCURRENCY_QUOTA_VARIABLE, DEFAULT_LAMBDA_CONCURRENCY_QUOTA } from './create-checks';
+import { concurrencyQuotaFromEnvironment } from './create-checks';
 import type { MetricStore } from './metric-store';
 
 /**
@@ -84,15 +84,6 @@ export function singleEnvironmentPerFunction(env: NodeJS.ProcessEnv = process.en
   throw new Error(`${ENVIRONMENTS_VARIABLE} must be 1 (one execution environment per function) or unset (got "${value}")`);
 }
 
-/** The account's Concurrent executions quota, as create-checks.ts reads it. */
-function concurrencyQuota(): number {
-  const value = process.env[CONCURRENCY_QUOTA_VARIABLE];
-  if (value === undefined || value === '') return DEFAULT_LAMBDA_CONCURRENCY_QUOTA;
-  const quota = Number(value);
-  if (!Number.isInteger(quota) || quota < 1) throw new Error(`${CONCURRENCY_QUOTA_VARIABLE} must be a positive whole number (got "${value}")`);
-  return quota;
-}
-
 /** One region's concurrency: the quota, what its functions reserve, and what the others use of the rest. */
 interface RegionPool {
   readonly quota: number;
@@ -121,7 +112,16 @@ interface Environment {
   readonly worker: Worker;
   readonly logStream: string;
   current?: Pending;
+  /** When it last went idle. */
+  idleSince?: number;
 }
+
+/**
+ * Lambda reclaims an execution environment that has been idle for a while (minutes; AWS does not
+ * promise how long). Here an environment idle this long is shut down, so a burst does not keep its
+ * worker threads (tens of MB each) for as long as `npm start` runs.
+ */
+export const IDLE_RECLAIM_MS = 5 * 60_000;
 
 /**
  * Lambda's init phase (loading the bundle) has its own limit, 10 s, and the function's timeout
@@ -205,6 +205,7 @@ export class LocalFunction {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pool: RegionPool;
   private isStopped = false;
+  private readonly reclaimer: NodeJS.Timeout;
   private readonly log: WriteStream;
   private readonly entry: { file: string; exportName: string };
 
@@ -213,13 +214,15 @@ export class LocalFunction {
     this.single = singleEnvironmentPerFunction();
     let pool = regionPools.get(spec.region);
     if (!pool) {
-      pool = { quota: concurrencyQuota(), reserved: 0, unreservedInFlight: 0, functions: 0 };
+      pool = { quota: concurrencyQuotaFromEnvironment(), reserved: 0, unreservedInFlight: 0, functions: 0 };
       regionPools.set(spec.region, pool);
     }
     pool.functions += 1;
     pool.reserved += spec.reservedConcurrency ?? 0;
     this.pool = pool;
     this.log = createWriteStream(path.join(logDir, `${spec.name}.log`), { flags: 'a' });
+    this.reclaimer = setInterval(() => this.reclaimIdle(), IDLE_RECLAIM_MS / 5);
+    this.reclaimer.unref();
   }
 
   /** Whether stop() has been called: nothing more will run here. */
@@ -245,6 +248,7 @@ export class LocalFunction {
       this.pool.reserved -= this.spec.reservedConcurrency ?? 0;
       if (this.pool.functions === 0 && regionPools.get(this.spec.region) === this.pool) regionPools.delete(this.spec.region);
     }
+    clearInterval(this.reclaimer);
     // Invocations still waiting for an environment get none.
     for (const waiter of this.waiting.splice(0)) waiter.resolve({ errorType: 'Runtime.ExitError', errorMessage: 'the function was stopped' });
     const environments = [...this.environments];
@@ -330,8 +334,22 @@ export class LocalFunction {
   /** A ready environment goes to the invocation that has waited longest, else waits idle. */
   private hand(environment: Environment): void {
     const waiter = this.waiting.shift();
-    if (waiter) waiter.resolve(environment);
-    else this.idle.push(environment);
+    if (waiter) {
+      waiter.resolve(environment);
+      return;
+    }
+    environment.idleSince = Date.now();
+    this.idle.push(environment);
+  }
+
+  /** Shuts down the environments idle for IDLE_RECLAIM_MS by `now`; returns how many. */
+  reclaimIdle(now = Date.now()): number {
+    const stale = this.idle.filter((environment) => now - (environment.idleSince ?? now) >= IDLE_RECLAIM_MS);
+    for (const environment of stale) {
+      this.forget(environment);
+      void environment.worker.terminate();
+    }
+    return stale.length;
   }
 
   /** Starts an execution environment and runs its init phase (loads the bundle), when an init slot is free. */

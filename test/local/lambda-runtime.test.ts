@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CONCURRENCY_QUOTA_VARIABLE } from '../../local/create-checks';
-import { ENVIRONMENTS_VARIABLE, LocalFunction, singleEnvironmentPerFunction, type InvokeResult, type LocalFunctionSpec } from '../../local/lambda-runtime';
+import { ENVIRONMENTS_VARIABLE, IDLE_RECLAIM_MS, LocalFunction, singleEnvironmentPerFunction, type InvokeResult, type LocalFunctionSpec } from '../../local/lambda-runtime';
 import { MetricStore, type MetricKey } from '../../local/metric-store';
 
 const REGION = 'us-east-1';
@@ -219,6 +219,17 @@ export const handler = async (event) => {
 
     expect(payloadOf(first)).toEqual(['start a', 'end a']);
     expect(payloadOf(second)).toEqual(['start a', 'end a', 'start b', 'end b']);
+  });
+
+  test('an environment idle for IDLE_RECLAIM_MS is reclaimed, as Lambda reclaims idle ones: the next invocation is a cold start', async () => {
+    const fn = localFunction('regionalapp-local-reclaimed', { source: COUNTING_HANDLER });
+    expect(payloadOf(await fn.invoke({}))).toBe(1);
+    expect(payloadOf(await fn.invoke({}))).toBe(2);
+
+    expect(fn.reclaimIdle(Date.now() + IDLE_RECLAIM_MS - 1_000)).toBe(0);
+    expect(fn.reclaimIdle(Date.now() + IDLE_RECLAIM_MS)).toBe(1);
+
+    expect(payloadOf(await fn.invoke({}))).toBe(1);
   });
 
   test('a thrown error is the error result, and the environment serves the next invocation', async () => {
