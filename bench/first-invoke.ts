@@ -1,5 +1,5 @@
 /**
- * SPEC §5: per handler, the first invocation against the local environment — a fresh execution
+ * T2: per handler, the first invocation against the local environment — a fresh execution
  * environment (worker thread), the bundle's import and one real request to the emulators — for
  * our bundle beside the same handler bundled the `NodejsFunction` default way (bench/handlers.ts
  * builds the twin exactly as NodejsFunction does), measured in the same run, interleaved.

@@ -1,5 +1,5 @@
 /**
- * SPEC §5 / A18: per handler, bundle bytes and cold import ms — our bundle beside the same handler
+ * T2 / A18: per handler, bundle bytes and cold import ms — our bundle beside the same handler
  * bundled the `NodejsFunction` default way, both built and measured in the same run.
  *
  * - ours: lib/handler-bundles.ts's BUNDLE_OPTIONS as they are (minified ESM, module-first, SDK v3
@@ -38,7 +38,7 @@ import * as path from 'node:path';
 import { BUNDLE_OPTIONS, HANDLERS, type HandlerName } from '../lib/handler-bundles';
 import { formatTable, measureInterleaved, round, runCommand, type BenchContext, type BenchResult, type Benchmark, type Contender, type Summary } from './timing';
 
-/** SPEC §5: every handler's cold import ≥ 2× faster than its default-bundled twin. */
+/** T2: every handler's cold import ≥ 2× faster than its default-bundled twin. */
 export const IMPORT_TARGET = 2;
 
 /** Fresh processes per variant per handler: 7 by default; with `--runs N`, max(N, 5). */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs N] [-- --only <name>]`: runs every benchmark in order (SPEC §5), prints
+ * `npm run bench [-- --runs N] [-- --only <name>]`: runs every benchmark in order (targets T1–T4, docs/requirements.md), prints
  * each one's figures and writes them to bench/results/<name>.json (gitignored).
  *
  * Add a benchmark by writing a `Benchmark` (see timing.ts) in its own file and listing it below.

@@ -1,11 +1,11 @@
 /**
- * SPEC §5: full-app `cdk synth` seconds, our way beside the `cdk init` default way, measured in the
+ * T1: full-app `cdk synth` seconds, our way beside the `cdk init` default way, measured in the
  * same run through the same CLI invocation.
  *
  * - ours: `npx cdk synth --quiet --output <tmp>` — the app command comes from cdk.json (no --app).
  * - cdk init default: the same, with `--app 'npx ts-node --prefer-ts-exts bin/app.ts'` — the app
  *   command `cdk init app --language typescript` has long written to cdk.json, and the "default
- *   ts-node synth" SPEC §5 names: ts-node WITH type-checking. (The init template shipped in
+ *   ts-node synth" T1 names: ts-node WITH type-checking. (The init template shipped in
  *   aws-cdk 2.1148.1 now writes `npx tsc && npx tsx bin/<name>.ts` — a whole-project type-check,
  *   then tsx; here that is ~5.4 s of tsc plus our tsx synth, about as slow as ts-node.)
  *
@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { formatTable, measureInterleaved, round, timeCommand, type BenchContext, type BenchResult, type Benchmark, type Contender } from './timing';
 
-/** The speed-up SPEC §5 asks of our synth over the default ts-node synth. */
+/** The speed-up T1 asks of our synth over the default ts-node synth. */
 export const SYNTH_TARGET = 4;
 
 /** `cdk init app --language typescript` puts exactly this in cdk.json. */

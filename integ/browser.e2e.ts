@@ -7,7 +7,7 @@ import { sendSlackRequest, signedCommand, slackEndpoint } from './slack-client';
 import { callJson, eventually, targetFromEnv, testUsers } from './target';
 
 /**
- * The page in a real browser (SPEC E2, A21): Chromium or Chrome opens the region's site, signs in,
+ * The page in a real browser (E2, A21): Chromium or Chrome opens the region's site, signs in,
  * sees the greeting, the region and the picture, clicks until the count moves — through the error
  * image and Retry when a deliberate failure comes up — and the count the user sees only ever goes
  * up by their clicks. A reload keeps the session. With a peer region (PEER_API_URL/PEER_REGION, set

@@ -5,7 +5,7 @@ import { sendSlackRequest, signedCommand, slackEndpoint, type SignedRequest, typ
 import { callJson, eventually, targetFromEnv, testUsers } from './target';
 
 /**
- * The Slack command API (SPEC A5, A14, A15) of the region under test, called as Slack calls it:
+ * The Slack command API (A5, A14, A15) of the region under test, called as Slack calls it:
  * a form body signed with the Slack app's signing secret (read from Secrets Manager as the check
  * role). Forged, stale, replayed and unsigned requests get 401. In production (E2E_PRODUCTION) the
  * suite sends only requests that change nothing — a signed `status` and the refused ones; the

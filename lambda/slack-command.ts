@@ -12,7 +12,7 @@ import { MAX_SKEW_SECONDS, verifySlackSignature, type Verification } from './sha
 import { keys } from './shared/table';
 
 /**
- * POST /slack/commands — the `/regionalapp` slash command (SPEC A5, A14, A15), in every region:
+ * POST /slack/commands — the `/regionalapp` slash command (A5, A14, A15), in every region:
  * `status`, `fail <region>`, `recover <region>`, `help`. Every request must carry a valid Slack
  * signature no more than five minutes old, seen for the first time (the signature is recorded in
  * TABLE_NAME with a TTL: a replay gets 401); a forged, stale, replayed or unsigned request gets a

@@ -1,5 +1,5 @@
 /**
- * The one typed, validated configuration of the project (SPEC P9).
+ * The one typed, validated configuration of the project (P9).
  *
  * It comes from the `regionalApp` key of `cdk.json` context (override on the command line with
  * `-c regionalApp='{"...": "..."}'` — a JSON string is accepted too). Only `bin/` and this module

@@ -12,7 +12,7 @@ export const BUNDLE_DIR = path.join(ROOT, '.build', 'lambda');
 /**
  * The one esbuild configuration for all handlers (A18): minified, tree-shaken ESM for Node 24 on
  * arm64, with the AWS SDK v3 bundled and `module` entry points preferred — measured ~35% smaller
- * and faster to load than CommonJS-first bundles (TOOLCHAIN.md).
+ * and faster to load than CommonJS-first bundles (docs/toolchain.md).
  */
 export const BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,

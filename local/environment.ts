@@ -56,7 +56,7 @@ export interface RegionEndpoints {
    * be signed for this region, as at dynamodb.<region>.amazonaws.com.
    */
   readonly dynamodb: string;
-  /** The Slack command API (SPEC A5): the slash command posts to this + /slack/commands. */
+  /** The Slack command API (A5): the slash command posts to this + /slack/commands. */
   readonly slackApi: string | null;
   readonly site: string;
   /** Where this region's notifier posts (the Slack stand-in's incoming webhook). */

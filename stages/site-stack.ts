@@ -84,7 +84,7 @@ export class SiteStack extends Stack {
       'The app is public by design; no country is to be blocked.');
     if (!props.webAcl) {
       acknowledge(distribution, 'AwsSolutions-CFR2',
-        'WAF costs a fixed monthly fee per web ACL; it is off by default (SPEC A1, cdk.json "waf") and the APIs are throttled.');
+        'WAF costs a fixed monthly fee per web ACL; it is off by default (A1, cdk.json "waf") and the APIs are throttled.');
     }
     acknowledge(distribution, 'AwsSolutions-CFR3',
       'Standard logging needs an ACL-enabled bucket; the origin bucket has S3 access logs and CloudFront metrics are on.');

@@ -24,7 +24,7 @@ export interface SlackStackProps extends StackProps {
 }
 
 /**
- * The region's Slack command API (SPEC A5, A14) and its forced-failure flag (A15): an HTTP API of
+ * The region's Slack command API (A5, A14) and its forced-failure flag (A15): an HTTP API of
  * its own, POST /slack/commands → the slack-command function, without an authorizer (Slack cannot
  * send a JWT; the function verifies Slack's request signature instead), throttled by
  * SLACK_API_THROTTLE, with JSON access logs.

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Slack's v0 request signature (SPEC A14): `X-Slack-Signature` is `v0=` + hex HMAC-SHA256 of
+ * Slack's v0 request signature (A14): `X-Slack-Signature` is `v0=` + hex HMAC-SHA256 of
  * `v0:<X-Slack-Request-Timestamp>:<raw body>` keyed with the app's signing secret. A request is
  * accepted only if the signature matches (compared in constant time) and its timestamp is within
  * MAX_SKEW_SECONDS of now, either way; replays inside that window are caught by the caller's
