@@ -10,6 +10,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
+import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -35,7 +36,7 @@ function sampleEvent(handler: HandlerName, region: LocalRegion, endpoints: Endpo
     const [method, rawPath] = routeKey.split(' ');
     return {
       version: '2.0', routeKey, rawPath, rawQueryString: '',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${randomUUID()}` },
+      headers: { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER]: `bench-${randomUUID()}` },
       requestContext: {
         accountId: LOCAL_ACCOUNT_ID, apiId: 'bench', domainName: '127.0.0.1', http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
         requestId: randomUUID(), routeKey, stage: '$default', time: new Date().toISOString(), timeEpoch: Date.now(),

@@ -13,6 +13,7 @@ import { DELIBERATE_FAILURE, IDEMPOTENCY_KEY_HEADER, viewsMessage } from './shar
 import { readViewsIncludingClick } from './shared/counter';
 import { BadRequest, currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
 import { imageLoader } from './shared/image';
+import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -78,18 +79,18 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
     // A region failed on purpose (A15) refuses every click with 503, never the retryable 500 below.
     const flag = await forcedFailure();
     if (flag.failing) {
-      metrics.addMetric('ForcedFailureClicks', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.forcedFailureClicks, MetricUnit.Count, 1);
       return json(FORCED_FAILURE_STATUS, forcedFailureBody(region, flag));
     }
     if (shouldFailOnPurpose(failureRate, random)) {
-      metrics.addMetric('DeliberateFailures', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.deliberateFailures, MetricUnit.Count, 1);
       logger.info('click failed on purpose', { requestId, idempotencyKey });
       return json(500, DELIBERATE_FAILURE);
     }
     // Read before the click is put: a click whose answer cannot be sent is better not counted.
     const image = await loadClickedImage();
     await putClick({ page: HOME_PAGE, region, idempotencyKey, clickedAt: new Date().toISOString() });
-    metrics.addMetric('Clicks', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.clicks, MetricUnit.Count, 1);
     const views = await readViewsIncludingClick(db, tableName, HOME_PAGE, region, idempotencyKey);
     return json(200, { message: viewsMessage(views), views, idempotencyKey, image });
   } catch (error) {

@@ -5,6 +5,7 @@ import { CLICK_EVENT_DETAIL_TYPE, parseClickDetail, type ClickDetail } from './s
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
 import { currentRegion, requireEnv } from './shared/http';
+import { METRIC, type MetricName } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -14,9 +15,9 @@ const tableName = requireEnv('TABLE_NAME');
 const shardRegion = currentRegion();
 
 /** The metric each outcome adds to; the dashboard's click widgets read these names (A12). */
-export const COUNT_METRICS: Record<CountResult, string> = {
-  counted: 'ClicksCounted',
-  duplicate: 'DuplicateClicks',
+export const COUNT_METRICS: Record<CountResult, MetricName> = {
+  counted: METRIC.clicksCounted,
+  duplicate: METRIC.duplicateClicks,
 };
 
 /**
@@ -50,7 +51,7 @@ function clickOf(event: EventBridgeEvent<string, unknown>): ClickDetail {
       detailType: event['detail-type'],
       reason: (error as Error).message,
     });
-    metrics.addMetric('InvalidClickEvents', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.invalidClickEvents, MetricUnit.Count, 1);
     throw error;
   }
 }

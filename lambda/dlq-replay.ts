@@ -5,6 +5,7 @@ import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail, type Cli
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
 import { currentRegion, requireEnv } from './shared/http';
+import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -52,8 +53,8 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     // The batch size of the event source mapping bounds how many replays run at once.
     const outcomes = await Promise.all(event.Records.map(replay));
     const failed = event.Records.filter((_, index) => outcomes[index] === 'failed');
-    metrics.addMetric('ReplayedClicks', MetricUnit.Count, outcomes.length - failed.length);
-    metrics.addMetric('ReplayFailures', MetricUnit.Count, failed.length);
+    metrics.addMetric(METRIC.replayedClicks, MetricUnit.Count, outcomes.length - failed.length);
+    metrics.addMetric(METRIC.replayFailures, MetricUnit.Count, failed.length);
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
   } finally {
     metrics.publishStoredMetrics();

@@ -5,6 +5,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failure';
 import { cachedFlag } from './shared/forced-failure-flag';
 import { currentRegion, errorSummary, json, requireEnv } from './shared/http';
+import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -22,7 +23,7 @@ export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
   try {
     const current = await flag();
     if (current.problem) logger.warn('forced-failure flag read as not failing', { problem: current.problem });
-    metrics.addMetric('ForcedFailure', MetricUnit.Count, current.failing ? 1 : 0);
+    metrics.addMetric(METRIC.forcedFailure, MetricUnit.Count, current.failing ? 1 : 0);
     if (current.failing) return json(FORCED_FAILURE_STATUS, { status: 'failing', ...forcedFailureBody(region, current) });
     return json(200, { status: 'ok', region });
   } finally {

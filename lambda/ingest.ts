@@ -10,6 +10,7 @@ import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
 import { currentRegion, requireEnv } from './shared/http';
 import { keys } from './shared/table';
+import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -286,7 +287,7 @@ async function ingestFile(record: S3EventRecord): Promise<void> {
     if (!(error instanceof UnreadableFile)) throw error;
     await job.update('FAILED', { reason: error.message });
     logger.warn('ingest file refused', { bucket, key, reason: error.message });
-    metrics.addMetric('IngestFailedFiles', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.ingestFailedFiles, MetricUnit.Count, 1);
     return;
   }
 
@@ -296,9 +297,9 @@ async function ingestFile(record: S3EventRecord): Promise<void> {
   const counts = countsOf(results, rejected.length);
   await job.update('COMPLETED', { ...counts });
   logger.info('ingest file completed', { bucket, key, ...counts });
-  metrics.addMetric('IngestedClicks', MetricUnit.Count, counts.accepted);
-  metrics.addMetric('IngestDuplicateClicks', MetricUnit.Count, counts.duplicates);
-  metrics.addMetric('IngestRejectedRecords', MetricUnit.Count, counts.rejected);
+  metrics.addMetric(METRIC.ingestedClicks, MetricUnit.Count, counts.accepted);
+  metrics.addMetric(METRIC.ingestDuplicateClicks, MetricUnit.Count, counts.duplicates);
+  metrics.addMetric(METRIC.ingestRejectedRecords, MetricUnit.Count, counts.rejected);
 }
 
 export function countsOf(results: readonly CountResult[], rejected: number): JobCounts {

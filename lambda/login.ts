@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { documentClient } from './shared/clients';
 import { BadRequest, currentRegion, errorResponse, errorSummary, json, parseJsonBody, requireEnv, stringField } from './shared/http';
 import { expiresAfterDays, keys } from './shared/table';
+import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();
 const metrics = new Metrics();
@@ -139,7 +140,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
  * record cannot be written, the login fails (500) rather than go unrecorded.
  */
 async function recordAttempt(username: string, succeeded: boolean, now: Date, region: string, requestId: string): Promise<void> {
-  metrics.addMetric(succeeded ? 'SuccessfulLogins' : 'FailedLogins', MetricUnit.Count, 1);
+  metrics.addMetric(succeeded ? METRIC.successfulLogins : METRIC.failedLogins, MetricUnit.Count, 1);
   await db.send(new PutCommand({ TableName: tableName, Item: loginAttemptItem(username, succeeded, now, region, requestId) }));
 }
 

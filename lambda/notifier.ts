@@ -7,6 +7,7 @@ import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import { documentClient } from './shared/clients';
 import { currentRegion, requireEnv } from './shared/http';
 import { expiresAfterDays, keys } from './shared/table';
+import { METRIC } from './shared/metric-names';
 
 /**
  * The Slack alarm notifier (A13): the region's alarm topic → this function → the Slack incoming
@@ -378,7 +379,7 @@ export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (
         expiresAt: expiresAfterDays(now, DELIVERY_RECORD_DAYS),
       },
     }));
-    metrics.addMetric(result.outcome === 'delivered' ? 'SlackDeliveries' : 'SlackDeliveryFailures', MetricUnit.Count, 1);
+    metrics.addMetric(result.outcome === 'delivered' ? METRIC.slackDeliveries : METRIC.slackDeliveryFailures, MetricUnit.Count, 1);
     const summary = { alarmName: name, state: alarm?.state, outcome: result.outcome, attempts: result.attempts, httpStatus: result.httpStatus, reason: result.reason, failureKind: failureKind(result) };
     if (result.outcome === 'delivered') logger.info('Slack delivery recorded', summary);
     else logger.error('Slack delivery failed and was recorded', summary);

@@ -10,6 +10,7 @@ import { readFlag, type FlagRead } from './shared/forced-failure-flag';
 import { currentRegion, errorSummary, json, MAX_BODY_BYTES, requireEnv } from './shared/http';
 import { MAX_SKEW_SECONDS, verifySlackSignature, type Verification } from './shared/slack-signature';
 import { keys } from './shared/table';
+import { METRIC } from './shared/metric-names';
 
 /**
  * POST /slack/commands — the `/regionalapp` slash command (A5, A14, A15), in every region:
@@ -122,7 +123,7 @@ const REJECTIONS: Record<Exclude<Verification, { ok: true }>['reason'] | 'replay
 };
 
 function unauthorized(reason: keyof typeof REJECTIONS): APIGatewayProxyStructuredResultV2 {
-  metrics.addMetric('SlackCommandsRejected', MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.slackCommandsRejected, MetricUnit.Count, 1);
   logger.warn('slack request rejected', { reason });
   return json(401, { error: REJECTIONS[reason] });
 }
@@ -188,7 +189,7 @@ async function change(action: 'fail' | 'recover', region: string, by: string): P
     logger.error('flag not written', { region, action, error: errorSummary(error) });
     return ephemeral(`:warning: Could not ${action} *${region}* (${(error as { name?: string }).name ?? 'error'}); nothing changed. Try again, or see the slack-command function's logs in ${currentRegion()}.`);
   }
-  metrics.addMetric(action === 'fail' ? 'ForcedFailuresSet' : 'ForcedFailuresCleared', MetricUnit.Count, 1);
+  metrics.addMetric(action === 'fail' ? METRIC.forcedFailuresSet : METRIC.forcedFailuresCleared, MetricUnit.Count, 1);
   logger.info('forced failure changed', { region, action, by });
   return changeReply(action, region, by, at);
 }
@@ -204,7 +205,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     const form = new URLSearchParams(body.toString('utf8'));
     const command = parseCommand(form.get('text') ?? '', appRegions);
     const by = form.get('user_name') || form.get('user_id') || 'someone';
-    metrics.addMetric('SlackCommands', MetricUnit.Count, 1);
+    metrics.addMetric(METRIC.slackCommands, MetricUnit.Count, 1);
     const reply = commandReply(command, appRegions)
       ?? (command.kind === 'status' ? await status() : await change(command.kind as 'fail' | 'recover', (command as { region: string }).region, by));
     return json(200, reply);

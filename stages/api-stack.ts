@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import type { CustomDomainConfig } from '../lib/config';
 import { API_THROTTLE, ROUTE_THROTTLES, type ApiHandler } from '../lib/limits';
 import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
@@ -93,7 +94,7 @@ export class ApiStack extends Stack {
         // takes a bearer token in the Authorization header, never a cookie (no credentials).
         allowOrigins: ['*'],
         allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        allowHeaders: ['authorization', 'content-type', IDEMPOTENCY_KEY_HEADER],
         maxAge: Duration.hours(1),
       },
     });

@@ -13,6 +13,7 @@ import { alarmNamePrefix, alarmNames, functionErrorRateAlarmName, metricsNamespa
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
 import { tableAccess } from '../lib/table-access';
+import { METRIC, type MetricName } from '../lambda/shared/metric-names';
 
 export interface MonitoringStackProps extends StackProps {
   readonly names: NameScope;
@@ -98,14 +99,14 @@ export class MonitoringStack extends Stack {
       statistic,
       period: FIVE_MINUTES,
     });
-    const appMetric = (service: HandlerName, metricName: string) => new cloudwatch.Metric({
+    const appMetric = (service: HandlerName, metricName: MetricName) => new cloudwatch.Metric({
       namespace, metricName, dimensionsMap: { service }, statistic: 'Sum', period: FIVE_MINUTES,
     });
     const queueDepth = (queueName: string) => new cloudwatch.Metric({
       namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensionsMap: { QueueName: queueName }, statistic: 'Maximum', period: FIVE_MINUTES,
     });
 
-    const failedLogins = appMetric('login', 'FailedLogins');
+    const failedLogins = appMetric('login', METRIC.failedLogins);
     // One error-rate alarm per function (two metrics and the expression each): an alarm may read at
     // most 10 metrics, and eight functions bring sixteen. The composite alarm below joins them and
     // is the one that notifies. A function that ran without failing may have no Errors datapoint:
@@ -201,21 +202,21 @@ export class MonitoringStack extends Stack {
           new cloudwatch.GraphWidget({ title: 'Dead-lettered clicks', left: [queueDepth(queues.clickDlq), queueDepth(queues.unprocessable), queueDepth(queues.ingestRejects)], width: 8 }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Logins', left: [failedLogins, appMetric('login', 'SuccessfulLogins')], width: 8 }),
-          new cloudwatch.GraphWidget({ title: 'Clicks', left: [appMetric('click', 'Clicks'), appMetric('counter', 'ClicksCounted'), appMetric('counter', 'DuplicateClicks')], width: 8 }),
-          new cloudwatch.GraphWidget({ title: 'Deliberate failures and Slack deliveries', left: [appMetric('click', 'DeliberateFailures'), appMetric('notifier', 'SlackDeliveries'), appMetric('notifier', 'SlackDeliveryFailures')], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Logins', left: [failedLogins, appMetric('login', METRIC.successfulLogins)], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Clicks', left: [appMetric('click', METRIC.clicks), appMetric('counter', METRIC.clicksCounted), appMetric('counter', METRIC.duplicateClicks)], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Deliberate failures and Slack deliveries', left: [appMetric('click', METRIC.deliberateFailures), appMetric('notifier', METRIC.slackDeliveries), appMetric('notifier', METRIC.slackDeliveryFailures)], width: 8 }),
         ],
         [
           // A15: 1 while /health answers 503 because the region was failed on purpose (Slack: /regionalapp fail).
           new cloudwatch.GraphWidget({
             title: 'Forced failure (1 = failed on purpose)',
-            left: [appMetric('health', 'ForcedFailure').with({ statistic: 'Maximum', label: 'ForcedFailure' }), appMetric('click', 'ForcedFailureClicks')],
+            left: [appMetric('health', METRIC.forcedFailure).with({ statistic: 'Maximum', label: METRIC.forcedFailure }), appMetric('click', METRIC.forcedFailureClicks)],
             leftYAxis: { min: 0 },
             width: 12,
           }),
           new cloudwatch.GraphWidget({
             title: 'Slack commands',
-            left: [appMetric('slack-command', 'SlackCommands'), appMetric('slack-command', 'SlackCommandsRejected'), appMetric('slack-command', 'ForcedFailuresSet'), appMetric('slack-command', 'ForcedFailuresCleared')],
+            left: [appMetric('slack-command', METRIC.slackCommands), appMetric('slack-command', METRIC.slackCommandsRejected), appMetric('slack-command', METRIC.forcedFailuresSet), appMetric('slack-command', METRIC.forcedFailuresCleared)],
             width: 12,
           }),
         ],
