@@ -20,6 +20,11 @@ import { APP_WAVE_NAME, pipelineName } from './names';
 
 /** The pipeline `cdk deploy` creates from this checkout's cdk.json. */
 export const DEFAULT_PIPELINE_NAME = pipelineName(loadConfig());
+
+/** Where the pipeline lives: AWS_REGION when set, else cdk.json's pipelineRegion (the profile's region is no guide to it). */
+export function pipelineClientRegion(env: NodeJS.ProcessEnv = process.env, configured = loadConfig().pipelineRegion): string {
+  return env.AWS_REGION || configured;
+}
 /** The wave stage (`wave` rollout); with `sequential` rollout pass --stage RegionalApp-<region>. */
 export const DEFAULT_ROLLBACK_STAGE = APP_WAVE_NAME;
 
@@ -46,7 +51,8 @@ Options:
   --summary TEXT        approve: comment recorded with the decision
   -h, --help            show this help
 
-Region and credentials come from AWS_REGION and AWS_PROFILE, as for the aws CLI.`;
+Region: AWS_REGION if set, else cdk.json's pipelineRegion (${loadConfig().pipelineRegion}). Credentials come from
+AWS_PROFILE and the environment, as for the aws CLI.`;
 
 export interface Writer {
   write(text: string): unknown;

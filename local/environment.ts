@@ -44,7 +44,8 @@ import { replicationLagMs, TableReplicator } from './replicator';
 export const LOCAL_DIR = path.resolve(__dirname, '..', '.local');
 export const ENDPOINTS_FILE = path.join(LOCAL_DIR, 'endpoints.json');
 const LOCK_FILE = path.join(LOCAL_DIR, 'env.lock');
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** Never handed to an SDK client as it is: the SDK marks credentials objects it is given (`$source`). */
+const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
 const ALARM_TICK_MS = 1_000;
 /** The SDK warns on Node < 22 (it stops supporting 20 in 2027); Lambda runs Node 24, so locally it is noise. */
 export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as const;
@@ -128,7 +129,7 @@ function takeLock(): void {
 
 /** Every SDK client a region needs, pointed at the emulators. */
 export function localClients(region: string, motoUrl: string, dynamodbUrl: string): AwsClients & { secrets: SecretsManagerClient; streams: DynamoDBStreamsClient } {
-  const common = { region, credentials: LOCAL_CREDENTIALS, endpoint: motoUrl };
+  const common = { region, credentials: { ...LOCAL_CREDENTIALS }, endpoint: motoUrl };
   return {
     cloudwatch: new CloudWatchClient(common),
     cognito: new CognitoIdentityProviderClient(common),
@@ -234,7 +235,7 @@ export async function startLocalEnvironment(options: StartOptions = {}): Promise
       emulators: { moto: moto.url, dynamodb: dynamodb.url },
       aws: { moto: aws.moto },
       replication: { lagMs, tables },
-      credentials: LOCAL_CREDENTIALS,
+      credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey },
       slackStandIn: slack.url,
       regions: endpoints,
       globalApi,

@@ -11,7 +11,7 @@ import {
   type PipelineExecutionSummary,
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_PIPELINE_NAME, main } from '../../lib/pipeline-cli';
+import { DEFAULT_PIPELINE_NAME, main, pipelineClientRegion } from '../../lib/pipeline-cli';
 
 const codePipeline = mockClient(CodePipelineClient);
 const client = new CodePipelineClient({ region: 'eu-west-1' });
@@ -347,5 +347,13 @@ describe('usage', () => {
     expect(exitCode).toBe(2);
     expect(err).toContain(message);
     expect(codePipeline.calls()).toHaveLength(0);
+  });
+});
+
+describe('pipelineClientRegion', () => {
+  test('is AWS_REGION when set, else cdk.json\'s pipelineRegion, whatever region the profile has', () => {
+    expect(pipelineClientRegion({ AWS_REGION: 'eu-west-1' }, 'us-east-1')).toBe('eu-west-1');
+    expect(pipelineClientRegion({}, 'us-east-1')).toBe('us-east-1');
+    expect(pipelineClientRegion({ AWS_REGION: '', AWS_PROFILE: 'dev' }, 'us-east-1')).toBe('us-east-1');
   });
 });
