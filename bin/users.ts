@@ -1,11 +1,29 @@
 /**
- * `npm run users -- add <email> | remove <email>`. All behaviour lives in lib/users-cli.ts; this
- * file only connects it to cdk.json, real AWS clients (one per app region) and the terminal.
+ * `npm run users -- add <email> | remove <email> [--local]`. All behaviour lives in lib/users-cli.ts;
+ * this file only connects it to cdk.json (or the running local environment), real AWS clients (one
+ * per app region) and the terminal.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '../lib/config';
-import { main, passwordReader } from '../lib/users-cli';
+import { localUserPoolAccess, main, passwordReader, type LocalEndpoints, type UserPoolAccess } from '../lib/users-cli';
+import { ENDPOINTS_FILE } from '../local/environment';
+
+/** `--local`: the running `npm start`'s regions; else the deployed ones, with the shell's AWS credentials. */
+function userPools(config: AppConfig, local: boolean): UserPoolAccess | undefined {
+  if (!local) {
+    // Credentials resolve from AWS_PROFILE / SSO as for the aws CLI; the region is always the app
+    // region being provisioned, whatever AWS_REGION says.
+    return { config, cognitoFor: (region) => new CognitoIdentityProviderClient({ region }), ssmFor: (region) => new SSMClient({ region }) };
+  }
+  if (!existsSync(ENDPOINTS_FILE)) {
+    process.stderr.write(`error: --local needs the local environment running, and ${path.relative(process.cwd(), ENDPOINTS_FILE)} does not exist: run npm start first (in another terminal).\n`);
+    return undefined;
+  }
+  return localUserPoolAccess(config.project, JSON.parse(readFileSync(ENDPOINTS_FILE, 'utf8')) as LocalEndpoints);
+}
 
 function configOrNothing(): AppConfig | undefined {
   try {
@@ -16,16 +34,14 @@ function configOrNothing(): AppConfig | undefined {
   }
 }
 
+const args = process.argv.slice(2);
 const config = configOrNothing();
-if (config === undefined) {
+const pools = config && userPools(config, args.includes('--local'));
+if (pools === undefined) {
   process.exitCode = 1;
 } else {
-  // Credentials resolve from AWS_PROFILE / SSO as for the aws CLI; the region is always the app
-  // region being provisioned, whatever AWS_REGION says.
-  void main(process.argv.slice(2), {
-    config,
-    cognitoFor: (region) => new CognitoIdentityProviderClient({ region }),
-    ssmFor: (region) => new SSMClient({ region }),
+  void main(args.filter((arg) => arg !== '--local'), {
+    ...pools,
     readPassword: passwordReader({ input: process.stdin, prompts: process.stderr }),
     out: process.stdout,
     err: process.stderr,

@@ -14,9 +14,9 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminSetUserPasswordCommand,
-  type CognitoIdentityProviderClient,
+  CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import type { AppConfig } from './config';
 import { PARAMETER_KEYS, parameterPath } from './names';
@@ -31,7 +31,8 @@ Commands:
 The password is never taken from the command line. "add" asks for it twice without echo, or reads
 the first line of stdin when it is piped:  printf '%s\\n' "$PASSWORD" | npm run users -- add <email>
 
-Regions come from appRegions in cdk.json; credentials from AWS_PROFILE, as for the aws CLI.`;
+Regions come from appRegions in cdk.json; credentials from AWS_PROFILE, as for the aws CLI.
+--local: the regions of the running \`npm start\` instead (its .local/endpoints.json), no AWS account.`;
 
 /** The characters Cognito counts as symbols; any other character does not satisfy "symbol". */
 const COGNITO_SYMBOLS = '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ';
@@ -49,6 +50,27 @@ export interface UsersCliDeps {
 
 /** What adding and removing a user needs: also used by the local environment and the e2e suite. */
 export type UserPoolAccess = Pick<UsersCliDeps, 'config' | 'cognitoFor' | 'ssmFor'>;
+
+/** What `--local` reads of the running local environment's endpoints file. */
+export interface LocalEndpoints {
+  readonly stageName: string;
+  readonly regions: Readonly<Record<string, unknown>>;
+  readonly emulators: { readonly moto: string };
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * `--local`: the user pools of `npm start`'s regions, its stage name, through the emulator with
+ * the environment's own credentials (user management is the operator's work, not a function's).
+ */
+export function localUserPoolAccess(project: string, endpoints: LocalEndpoints): UserPoolAccess {
+  const client = { endpoint: endpoints.emulators.moto, credentials: { ...endpoints.credentials } };
+  return {
+    config: { project, stageName: endpoints.stageName, appRegions: Object.keys(endpoints.regions) },
+    cognitoFor: (region) => new CognitoIdentityProviderClient({ ...client, region }),
+    ssmFor: (region) => new SSMClient({ ...client, region }),
+  };
+}
 
 /** A failure the user can act on, already phrased for them. */
 export class CliError extends Error {}

@@ -11,7 +11,7 @@ import {
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PARAMETER_KEYS, parameterPath } from '../../lib/names';
-import { CliError, main, passwordProblems, passwordReader } from '../../lib/users-cli';
+import { CliError, main, passwordProblems, passwordReader, localUserPoolAccess } from '../../lib/users-cli';
 import { shippedConfig } from '../support/config';
 
 const config = shippedConfig;
@@ -316,5 +316,23 @@ describe('reading the password', () => {
 
     await expect(read()).rejects.toThrow(/it needs at least 12 characters/);
     expect(shown.join('')).toBe('Password: \n');
+  });
+});
+
+describe('localUserPoolAccess (--local)', () => {
+  test('targets the running local environment: its stage, its regions, the emulator and its credentials', async () => {
+    const access = localUserPoolAccess('regionalapp', {
+      stageName: 'local',
+      regions: { 'us-east-1': {}, 'us-west-2': {} },
+      emulators: { moto: 'http://127.0.0.1:4566' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+    expect(access.config).toEqual({ project: 'regionalapp', stageName: 'local', appRegions: ['us-east-1', 'us-west-2'] });
+    const cognito = access.cognitoFor('us-west-2');
+    expect(await cognito.config.region()).toBe('us-west-2');
+    const endpoint = await cognito.config.endpoint!();
+    expect(`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`).toBe('http://127.0.0.1:4566');
+    expect(await (await access.ssmFor('us-east-1').config.credentials())).toMatchObject({ accessKeyId: 'local' });
   });
 });
