@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../lib/config';
-import { directDeployArgs } from '../lib/direct-deploy';
+import { directDeployArgs, UsageError } from '../lib/direct-deploy';
 
 /** `npm run deploy:region -- <region>`: deploys RegionalApp to one region without the pipeline (P10). */
 try {
@@ -8,7 +8,7 @@ try {
   console.log(`> npx ${args.join(' ')}`);
   process.exitCode = spawnSync('npx', args, { stdio: 'inherit' }).status ?? 1;
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError) && !(error instanceof UsageError)) throw error;
   console.error(error.message);
   process.exitCode = 1;
 }

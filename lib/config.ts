@@ -268,18 +268,25 @@ export function parseConfig(input: unknown): AppConfig {
 }
 
 /** The config keys that still hold a shipped placeholder; empty when the config is deployable. */
-export function placeholderKeys(config: AppConfig): string[] {
+/**
+ * What is being deployed: the pipeline (every key), or RegionalApp's stacks straight to one region
+ * (P10), which use only the account: the connection and the Slack channel are the pipeline's.
+ */
+export type DeployTarget = 'pipeline' | 'region';
+
+export function placeholderKeys(config: AppConfig, target: DeployTarget = 'pipeline'): string[] {
   const keys: string[] = [];
   if (config.account === PLACEHOLDER_ACCOUNT) keys.push('account');
+  if (target === 'region') return keys;
   if (config.connectionArn === PLACEHOLDER_CONNECTION_ARN) keys.push('connectionArn');
   if (config.slack.workspaceId === PLACEHOLDER_SLACK_ID) keys.push('slack.workspaceId');
   if (config.slack.channelId === PLACEHOLDER_SLACK_ID) keys.push('slack.channelId');
   return keys;
 }
 
-/** Throws unless every placeholder has been replaced; every deploy path calls this. */
-export function assertDeployable(config: AppConfig): void {
-  const keys = placeholderKeys(config);
+/** Throws unless every placeholder `target` uses has been replaced; every deploy path calls this. */
+export function assertDeployable(config: AppConfig, target: DeployTarget = 'pipeline'): void {
+  const keys = placeholderKeys(config, target);
   if (keys.length > 0) {
     throw new ConfigError(
       keys[0],
