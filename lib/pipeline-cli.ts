@@ -15,6 +15,7 @@ import {
   type StageState,
 } from '@aws-sdk/client-codepipeline';
 
+import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 import { loadConfig } from './config';
 import { APP_WAVE_NAME, pipelineName } from './names';
 
@@ -54,10 +55,6 @@ Options:
 Region: AWS_REGION if set, else cdk.json's pipelineRegion (${loadConfig().pipelineRegion}). Credentials come from
 AWS_PROFILE and the environment, as for the aws CLI.`;
 
-export interface Writer {
-  write(text: string): unknown;
-}
-
 export interface CliDeps {
   readonly client: CodePipelineClient;
   readonly out: Writer;
@@ -67,7 +64,6 @@ export interface CliDeps {
 }
 
 /** A failure the user can act on, already phrased for them. */
-export class CliError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -81,8 +77,7 @@ const COMMAND_OPTIONS = {
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
 export type ParsedArguments =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'usage-error'; readonly message: string }
+  | UsageAnswer
   | {
       readonly kind: 'command';
       readonly command: CommandName;
@@ -428,14 +423,7 @@ async function describeRegion(client: CodePipelineClient): Promise<string> {
 
 export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   const parsed = parseArguments(argv);
-  if (parsed.kind === 'help') {
-    deps.out.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'usage-error') {
-    deps.err.write(`error: ${parsed.message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (isUsageAnswer(parsed)) return answerUsage(parsed, USAGE, deps);
 
   const pipelineName = resolvePipelineName(parsed.values.pipeline, deps.env ?? process.env);
   const stageName = parsed.command === 'rollback' ? rollbackStageName(parsed.values) : parsed.values.stage;

@@ -20,7 +20,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 import type { AppConfig } from './config';
 import { PARAMETER_KEYS, parameterPath } from './names';
-import type { Writer } from './pipeline-cli';
+import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 
 export const USAGE = `Usage: npm run users -- <command> <email>
 
@@ -36,7 +36,6 @@ Regions come from appRegions in cdk.json; credentials from AWS_PROFILE, as for t
 
 /** The characters Cognito counts as symbols; any other character does not satisfy "symbol". */
 const COGNITO_SYMBOLS = '^$*.[]{}()?"!@#%&/\\,><\':;|_~`=+- ';
-
 
 export interface UsersCliDeps {
   readonly config: Pick<AppConfig, 'project' | 'stageName' | 'appRegions'>;
@@ -73,7 +72,6 @@ export function localUserPoolAccess(project: string, endpoints: LocalEndpoints):
 }
 
 /** A failure the user can act on, already phrased for them. */
-export class CliError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -81,8 +79,7 @@ export class CliError extends Error {}
 export type UsersCommand = 'add' | 'remove';
 
 export type ParsedArguments =
-  | { readonly kind: 'help' }
-  | { readonly kind: 'usage-error'; readonly message: string }
+  | UsageAnswer
   | { readonly kind: 'command'; readonly command: UsersCommand; readonly email: string };
 
 const NO_PASSWORD_ARGUMENT =
@@ -307,14 +304,7 @@ function askHidden(source: PasswordSource, prompt: string): Promise<string> {
 
 export async function main(argv: readonly string[], deps: UsersCliDeps): Promise<number> {
   const parsed = parseArguments(argv);
-  if (parsed.kind === 'help') {
-    deps.out.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (parsed.kind === 'usage-error') {
-    deps.err.write(`error: ${parsed.message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  if (isUsageAnswer(parsed)) return answerUsage(parsed, USAGE, deps);
   const { command, email } = parsed;
   const invalidEmail = emailProblem(email);
   if (invalidEmail !== undefined) {

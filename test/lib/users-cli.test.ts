@@ -11,7 +11,8 @@ import {
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PARAMETER_KEYS, parameterPath } from '../../lib/names';
-import { CliError, main, passwordProblems, passwordReader, localUserPoolAccess } from '../../lib/users-cli';
+import { CliError } from '../../lib/cli';
+import { localUserPoolAccess, main, passwordProblems, passwordReader } from '../../lib/users-cli';
 import { shippedConfig } from '../support/config';
 
 const config = shippedConfig;
