@@ -100,6 +100,32 @@ export interface LocalRegion {
   functionByArn(arn: string): LocalFunction | undefined;
 }
 
+/** A region with nothing in it yet: what provisioning fills in from the templates. */
+export function emptyLocalRegion(region: string, policies: IamPolicies): LocalRegion {
+  const functions = new Map<string, LocalFunction>();
+  return {
+    region,
+    policies,
+    topicKeys: new Map(),
+    functions,
+    asyncRetries: new Map(),
+    apis: [],
+    sites: [],
+    queueUrls: new Map(),
+    ruleDeliveries: [],
+    bucketDeliveries: [],
+    eventSourceMappings: [],
+    alarms: [],
+    subscriptions: [],
+    changeStreams: [],
+    globalTables: [],
+    deliveryStreams: [],
+    inert: new Set(),
+    // A qualified ARN (`…:function:name:alias`) reaches the function too.
+    functionByArn: (functionArn) => functions.get(functionArn) ?? functions.get(functionArn.split(':').slice(0, 7).join(':')),
+  };
+}
+
 export interface ProvisionOptions {
   readonly region: string;
   readonly clients: AwsClients;
@@ -173,27 +199,7 @@ export class RegionProvisioner {
   private readonly handlers: Record<string, Handler>;
 
   constructor(private readonly options: ProvisionOptions) {
-    const functions = new Map<string, LocalFunction>();
-    this.local = {
-      region: options.region,
-      policies: options.policies,
-      topicKeys: new Map(),
-      functions,
-      asyncRetries: new Map(),
-      apis: [],
-      sites: [],
-      queueUrls: new Map(),
-      ruleDeliveries: [],
-      bucketDeliveries: [],
-      eventSourceMappings: [],
-      alarms: [],
-      subscriptions: [],
-      changeStreams: [],
-      globalTables: [],
-      deliveryStreams: [],
-      inert: new Set(),
-      functionByArn: (functionArn) => functions.get(functionArn) ?? functions.get(functionArn.split(':').slice(0, 7).join(':')),
-    };
+    this.local = emptyLocalRegion(options.region, options.policies);
     this.handlers = {
       'AWS::SSM::Parameter': (id, props, stack) => this.parameter(props, `CFN-${generatedName(stack, id)}`),
       'AWS::DynamoDB::GlobalTable': (id, props, stack) => this.table(props, generatedName(stack, id, 255)),

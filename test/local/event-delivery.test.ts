@@ -10,7 +10,8 @@ import type { Poller } from '../../local/poller';
 import { LocalFunction, type InvokeResult } from '../../local/lambda-runtime';
 import { MetricStore } from '../../local/metric-store';
 import { IamPolicies, roleArnOf } from '../../local/iam-policies';
-import type { EventSourceMapping, LocalRegion, QueuedDelivery } from '../../local/provision';
+import { emptyLocalRegion, type EventSourceMapping, type LocalRegion, type QueuedDelivery } from '../../local/provision';
+import { eventually } from '../support/eventually';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
@@ -75,28 +76,9 @@ function failingFunction(failures: number, spec: Partial<ScriptedFunction['spec'
 }
 
 function localRegion(overrides: Partial<LocalRegion> = {}): LocalRegion {
-  const functions = new Map<string, LocalFunction>();
-  return {
-    region: REGION,
-    policies: grantingPolicies(),
-    topicKeys: new Map(),
-    functions,
-    asyncRetries: new Map(),
-    apis: [],
-    sites: [],
-    queueUrls: new Map([[DLQ_ARN, DLQ_URL], [SOURCE_QUEUE_ARN, SOURCE_QUEUE_URL]]),
-    ruleDeliveries: [],
-    bucketDeliveries: [],
-    eventSourceMappings: [],
-    alarms: [],
-    subscriptions: [],
-    changeStreams: [],
-    globalTables: [],
-    deliveryStreams: [],
-    inert: new Set(),
-    functionByArn: (arn) => functions.get(arn),
-    ...overrides,
-  };
+  const region = emptyLocalRegion(REGION, grantingPolicies());
+  for (const [arn, url] of [[DLQ_ARN, DLQ_URL], [SOURCE_QUEUE_ARN, SOURCE_QUEUE_URL]]) region.queueUrls.set(arn, url);
+  return { ...region, ...overrides };
 }
 
 /** Runs invokeAsync with its retry delays on fake timers; resolves to its result. */
@@ -110,13 +92,6 @@ function deadLetters() {
   return sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
 }
 
-async function eventually(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 beforeEach(() => {
   sqs.reset();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { CONCURRENCY_QUOTA_VARIABLE } from '../../local/create-checks';
 import { ENVIRONMENTS_VARIABLE, IDLE_RECLAIM_MS, LocalFunction, singleEnvironmentPerFunction, type InvokeResult, type LocalFunctionSpec } from '../../local/lambda-runtime';
 import { MetricStore, type MetricKey } from '../../local/metric-store';
+import { eventually } from '../support/eventually';
 
 const REGION = 'us-east-1';
 const functionArn = (name: string) => `arn:aws:lambda:${REGION}:123456789012:function:${name}`;
@@ -103,14 +104,6 @@ function payloadOf(result: InvokeResult): any {
   return result.payload;
 }
 
-/** Handler output reaches the parent asynchronously, after the invocation's result may have. */
-async function eventually(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 beforeEach(() => {
   workDir = mkdtempSync(path.join(tmpdir(), 'lambda-runtime-test-'));

@@ -10,6 +10,7 @@ import { keys } from '../../lambda/shared/table';
 import { launchDynamoDbLocal, type Emulator } from '../../local/emulators';
 import type { Poller } from '../../local/poller';
 import { canonical, replicationLagMs, TableReplicator } from '../../local/replicator';
+import { eventually } from '../support/eventually';
 
 /**
  * Global tables locally (L5), against DynamoDB Local itself: a database per region, replicated by
@@ -83,15 +84,8 @@ async function itemIn(region: string, pk: string): Promise<Record<string, Attrib
   return (await clients[region].send(new GetItemCommand({ TableName: table, Key: key(pk), ConsistentRead: true }))).Item;
 }
 
-/** Polls until `check` holds, failing with `what` after `withinMs`. */
-async function until(what: string, check: () => Promise<boolean>, withinMs = 10_000): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < withinMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${what} did not happen within ${withinMs} ms`);
-}
+/** Polls until `check` holds, failing with `what` after `withinMs`; how long it took. */
+const until = (what: string, check: () => Promise<boolean>, withinMs = 10_000) => eventually(check, withinMs, what, 25);
 
 /** Both replicas hold the same item (or both none), and keep holding it for a while. */
 async function converged(pk: string): Promise<Record<string, AttributeValue> | undefined> {
