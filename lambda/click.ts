@@ -11,7 +11,8 @@ import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failur
 import { cachedFlag } from './shared/forced-failure-flag';
 import { DELIBERATE_FAILURE, IDEMPOTENCY_KEY_HEADER, viewsMessage } from './shared/api-contract';
 import { readViewsIncludingClick } from './shared/counter';
-import { BadRequest, currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
+import { BadRequest, errorResponse, errorSummary, json } from './shared/http';
 import { imageLoader } from './shared/image';
 import { METRIC } from './shared/metric-names';
 

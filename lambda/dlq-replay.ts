@@ -4,7 +4,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
-import { currentRegion, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
 import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();

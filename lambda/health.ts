@@ -4,7 +4,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failure';
 import { cachedFlag } from './shared/forced-failure-flag';
-import { currentRegion, errorSummary, json, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
+import { errorSummary, json } from './shared/http';
 import { METRIC } from './shared/metric-names';
 
 const logger = new Logger();

@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { currentRegion, errorResponse, errorSummary, json, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
+import { errorResponse, errorSummary, json } from './shared/http';
 import { imageLoader } from './shared/image';
 
 const logger = new Logger();

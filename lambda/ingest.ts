@@ -8,7 +8,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { HOME_PAGE, parseClickDetail, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
-import { currentRegion, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
 import { keys } from './shared/table';
 import { METRIC } from './shared/metric-names';
 

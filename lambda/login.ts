@@ -5,7 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { documentClient } from './shared/clients';
-import { BadRequest, currentRegion, errorResponse, errorSummary, json, parseJsonBody, requireEnv, stringField } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
+import { BadRequest, errorResponse, errorSummary, json, parseJsonBody, stringField } from './shared/http';
 import { expiresAfterDays, keys } from './shared/table';
 import { METRIC } from './shared/metric-names';
 

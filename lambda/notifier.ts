@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import { documentClient } from './shared/clients';
-import { currentRegion, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
 import { expiresAfterDays, keys } from './shared/table';
 import { METRIC } from './shared/metric-names';
 

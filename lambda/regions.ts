@@ -2,7 +2,8 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { RegionEndpoint, RegionsAnswer } from './shared/api-contract';
-import { errorSummary, json, requireEnv } from './shared/http';
+import { requireEnv } from './shared/environment';
+import { errorSummary, json } from './shared/http';
 
 const logger = new Logger();
 

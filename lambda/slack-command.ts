@@ -7,7 +7,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { documentClient } from './shared/clients';
 import { FLAG_CACHE_MS, flagValue } from './shared/forced-failure';
 import { readFlag, type FlagRead } from './shared/forced-failure-flag';
-import { currentRegion, errorSummary, json, MAX_BODY_BYTES, requireEnv } from './shared/http';
+import { currentRegion, requireEnv } from './shared/environment';
+import { errorSummary, json, MAX_BODY_BYTES } from './shared/http';
 import { MAX_SKEW_SECONDS, verifySlackSignature, type Verification } from './shared/slack-signature';
 import { keys } from './shared/table';
 import { METRIC } from './shared/metric-names';

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { HOME_PAGE } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { readViewShards, totalViews } from './shared/counter';
-import { errorResponse, errorSummary, json, requireEnv } from './shared/http';
+import { requireEnv } from './shared/environment';
+import { errorResponse, errorSummary, json } from './shared/http';
 
 const logger = new Logger();
 const db = documentClient();

@@ -55,18 +55,6 @@ export function stringField(body: Record<string, unknown>, name: string, maxLeng
   return value.trim();
 }
 
-/** The region this function runs in; Lambda always sets AWS_REGION. */
-export function currentRegion(): string {
-  return requireEnv('AWS_REGION');
-}
-
-/** An environment variable the deployment must set; its absence is a deployment bug. */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
 /** What went wrong, for logs: the error's name and message, never its stack or request data. */
 export function errorSummary(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
