@@ -27,7 +27,15 @@ export interface CompiledExpression {
   readonly expression: string;
   /** The ids of the queries the expression reads, each once, in order of first use. */
   readonly identifiers: readonly string[];
-  /** The expression's value; see `evaluateExpression`. */
+  /**
+   * The expression's value over named scalar values (CloudWatch metric math): numbers,
+   * identifiers (ids of other queries), + - * /, unary minus, parentheses, the comparisons
+   * > >= < <= == != (true = 1, false = 0), AND/OR (also && and ||; any case), FILL(m, value) and
+   * IF(cond, a, b) (IF(cond, a) is undefined when cond is false); function names in any case.
+   * Division by zero gives undefined (no datapoint), as does an identifier whose value is
+   * undefined, except in the branch of IF that is not taken. Throws an Error naming the
+   * expression and the problem for an unknown identifier.
+   */
   evaluate(values: Readonly<Record<string, number | undefined>>): number | undefined;
 }
 
@@ -38,20 +46,7 @@ const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const COMPARISONS: readonly BinaryOperator[] = ['>', '>=', '<', '<=', '==', '!='];
 
-/**
- * Evaluates a CloudWatch metric-math expression over named scalar values. Supports numbers,
- * identifiers (ids of other queries), + - * /, unary minus, parentheses, the comparisons
- * > >= < <= == != (true = 1, false = 0), AND/OR (also && and ||; any case), FILL(m, value) and IF(cond, a, b)
- * (IF(cond, a) is undefined when cond is false). Function names are case-insensitive.
- * Division by zero gives undefined (no datapoint), as does an identifier whose value is undefined,
- * except in the branch of IF that is not taken. Throws an Error naming the expression and the
- * problem for unknown identifiers, unknown functions and syntax errors.
- */
-export function evaluateExpression(expression: string, values: Readonly<Record<string, number | undefined>>): number | undefined {
-  return compileExpression(expression).evaluate(values);
-}
-
-/** Parses `expression`, throwing on syntax errors and unknown functions. */
+/** Parses `expression` once, throwing an Error naming it and the problem on a syntax error or an unknown function. */
 export function compileExpression(expression: string): CompiledExpression {
   const root = new Parser(expression, tokenize(expression)).parse();
   const identifiers = [...new Set(identifiersOf(root))];

@@ -1,4 +1,6 @@
-import { compileExpression, evaluateExpression } from '../../local/metric-math';
+import { compileExpression } from '../../local/metric-math';
+
+const evaluateExpression = (expression: string, values: Readonly<Record<string, number | undefined>>) => compileExpression(expression).evaluate(values);
 
 /** The expression of the app's error-rate alarm (stages/ monitoring stack). */
 const ERROR_RATE = 'IF(invocations > 0, 100 * errors / invocations, 0)';
