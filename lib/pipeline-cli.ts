@@ -15,6 +15,7 @@ import {
   type StageState,
 } from '@aws-sdk/client-codepipeline';
 
+import { parseArgs } from 'node:util';
 import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 import { loadConfig } from './config';
 import { APP_WAVE_NAME, pipelineName } from './names';
@@ -63,8 +64,6 @@ export interface CliDeps {
   readonly now?: () => Date;
 }
 
-/** A failure the user can act on, already phrased for them. */
-
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
@@ -100,32 +99,37 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (!isCommandName(command)) return { kind: 'usage-error', message: `unknown command "${command}"` };
 
   const allowed: Readonly<Record<string, 'value' | 'flag'>> = COMMAND_OPTIONS[command];
+  const options = Object.fromEntries(Object.entries(allowed).map(([name, kind]) => [name, { type: kind === 'flag' ? 'boolean' : 'string' } as const]));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    return { kind: 'usage-error', message: usageProblem(error, command) };
+  }
   const values: Partial<Record<string, string>> = {};
   const flags = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('--')) return { kind: 'usage-error', message: `unexpected argument "${arg}"` };
-    const [name, inlineValue] = splitOption(arg.slice(2));
-    const kind = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
-    if (kind === undefined) return { kind: 'usage-error', message: `unknown option "--${name}" for ${command}` };
-    if (kind === 'flag') {
-      if (inlineValue !== undefined) return { kind: 'usage-error', message: `--${name} takes no value` };
-      flags.add(name);
-      continue;
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === true) flags.add(name);
+    else if (typeof value === 'string') {
+      if (value === '') return { kind: 'usage-error', message: `--${name} needs a value` };
+      values[name] = value;
     }
-    const value = inlineValue ?? rest[++i];
-    // `--stage --to X` is a forgotten value, not a stage called "--to".
-    if (value === undefined || value === '' || value.startsWith('--')) {
-      return { kind: 'usage-error', message: `--${name} needs a value` };
-    }
-    values[name] = value;
   }
   return { kind: 'command', command, values, flags };
 }
 
-function splitOption(option: string): [string, string | undefined] {
-  const equals = option.indexOf('=');
-  return equals === -1 ? [option, undefined] : [option.slice(0, equals), option.slice(equals + 1)];
+/** node:util parseArgs' refusal, in this CLI's words. */
+function usageProblem(error: unknown, command: string): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const option = /'(--?[^' =<]+)/.exec(message ?? '')?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option "${option}" for ${command}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument "${/'([^']*)'/.exec(message ?? '')?.[1]}"`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // A boolean given a value, or a value option with none (or with the next option as its value).
+      return /does not take an argument/.test(message ?? '') ? `${option} takes no value` : `${option} needs a value`;
+    default: return message ?? String(error);
+  }
 }
 
 export function resolvePipelineName(option: string | undefined, env: NodeJS.ProcessEnv): string {

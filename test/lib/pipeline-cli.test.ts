@@ -341,6 +341,11 @@ describe('usage', () => {
     [['rollback', '--force'], 'unknown option "--force" for rollback'],
     [['status', '--reject'], 'unknown option "--reject" for status'],
     [['rollback', '--to'], '--to needs a value'],
+    [['rollback', '--stage', '--to', 'x'], '--stage needs a value'],
+    [['rollback', '--to='], '--to needs a value'],
+    [['approve', '--reject=yes'], '--reject takes no value'],
+    [['status', 'extra'], 'unexpected argument "extra"'],
+    [['status', '-x'], 'unknown option "-x" for status'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const { exitCode, err } = await run(argv);
 
