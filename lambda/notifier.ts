@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent, SNSMessage } from 'aws-lambda';
 import { documentClient } from './shared/clients';
-import { currentRegion, requireEnv } from './shared/environment';
+import { currentRegion, REGION_NAME, requireEnv } from './shared/environment';
 import { expiresAfterDays, keys } from './shared/table';
 import { METRIC } from './shared/metric-names';
 
@@ -82,7 +82,6 @@ const STATE_EMOJI: Record<AlarmState, string> = {
   OK: ':white_check_mark:',
   INSUFFICIENT_DATA: ':grey_question:',
 };
-const REGION_CODE = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** Slack rejects section texts over 3,000 characters; reasons and notices stay well below. */
 const MAX_DETAIL_CHARS = 1500;
 
@@ -117,9 +116,9 @@ export function parseAlarmChange(message: string, fallbackRegion: string): Alarm
 
 function alarmRegion(fields: Record<string, unknown>, fallbackRegion: string): string {
   const fromArn = optionalString(fields.AlarmArn)?.split(':')[3];
-  if (fromArn && REGION_CODE.test(fromArn)) return fromArn;
+  if (fromArn && REGION_NAME.test(fromArn)) return fromArn;
   const region = optionalString(fields.Region);
-  if (region && REGION_CODE.test(region)) return region;
+  if (region && REGION_NAME.test(region)) return region;
   return fallbackRegion;
 }
 

@@ -14,3 +14,6 @@ export function requireEnv(name: string): string {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 }
+
+/** What an AWS region name looks like (us-east-1, ap-southeast-2, …), for values read from events. */
+export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
