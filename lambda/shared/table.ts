@@ -14,7 +14,7 @@ export function expiresAfterDays(now: Date, days: number): number {
 }
 
 export const keys = {
-  /** One login attempt (A6); kept 90 days. */
+  /** One login attempt (A6); kept for LOGIN_ATTEMPT_DAYS (lambda/login.ts). */
   loginAttempt: (username: string, at: Date, region: string, requestId: string) => ({
     pk: `LOGIN#${username.toLowerCase()}`,
     sk: `${at.toISOString()}#${region}#${requestId}`,
