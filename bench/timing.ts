@@ -4,6 +4,7 @@
  * we measure.
  */
 import { spawn } from 'node:child_process';
+import { alignColumns } from '../lib/cli';
 
 export interface CommandSpec {
   /** Executable, looked up on PATH (no shell). */
@@ -119,12 +120,10 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * factor) / factor;
 }
 
-/** An aligned text table: the first column left-aligned, the others right-aligned. */
+/** An aligned text table: the first column left-aligned, the figures right-aligned, a rule under the header. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]) =>
-    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+  return alignColumns([header, widths.map((width) => '-'.repeat(width)), ...rows], true).join('\n');
 }
 
 export interface Contender {

@@ -27,3 +27,16 @@ export function answerUsage(answer: UsageAnswer, usage: string, io: { readonly o
   io.err.write(`error: ${answer.message}\n\n${usage}\n`);
   return 2;
 }
+
+/**
+ * Rows as aligned text lines: every column padded to its widest cell, the first one left-aligned,
+ * the others left-aligned too unless `numbers` (then right-aligned, for figures); two spaces
+ * between columns, no trailing spaces.
+ */
+export function alignColumns(rows: readonly (readonly string[])[], numbers = false): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [column, cell] of row.entries()) widths[column] = Math.max(widths[column] ?? 0, cell.length);
+  }
+  return rows.map((row) => row.map((cell, column) => (numbers && column > 0 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ').trimEnd());
+}

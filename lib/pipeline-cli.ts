@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 
 import { parseArgs } from 'node:util';
-import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
+import { alignColumns, answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 import { loadConfig } from './config';
 import { APP_WAVE_NAME, pipelineName } from './names';
 
@@ -166,12 +166,12 @@ export function formatStatus(pipelineName: string, status: PipelineStatus, now: 
   return [
     `Pipeline ${pipelineName}`,
     '',
-    ...formatTable([['STAGE / ACTION', 'STATUS', 'LAST CHANGE'], ...stageRows]),
+    ...alignColumns([['STAGE / ACTION', 'STATUS', 'LAST CHANGE'], ...stageRows]),
     '',
     'Recent executions',
     ...(executionRows.length === 0
       ? ['  none yet']
-      : formatTable([['EXECUTION', 'STATUS', 'TRIGGER', 'STARTED'], ...executionRows]).map((line) => `  ${line}`)),
+      : alignColumns([['EXECUTION', 'STATUS', 'TRIGGER', 'STARTED'], ...executionRows]).map((line) => `  ${line}`)),
   ].join('\n');
 }
 
@@ -195,16 +195,6 @@ function actionRow(action: ActionState, now: Date): string[] {
   ];
 }
 
-/** Pads every column but the last so the columns line up in a terminal. */
-function formatTable(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) {
-    for (const [column, cell] of row.entries()) widths[column] = Math.max(widths[column] ?? 0, cell.length);
-  }
-  return rows.map((row) =>
-    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd(),
-  );
-}
 
 function formatTimestamp(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
