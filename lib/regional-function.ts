@@ -7,17 +7,18 @@ import { Construct } from 'constructs';
 import { handlerBundlePath, type HandlerName } from './handler-bundles';
 import { acknowledge } from './nag';
 import { RESERVED_CONCURRENCY } from './limits';
+import { metricsNamespace, resourceName, type NameScope } from './names';
 
 export interface RegionalFunctionProps {
-  /** Which handler in `lambda/` this function runs. */
+  /**
+   * Which handler in `lambda/` this function runs. It also names the function (resourceName) and
+   * is its Powertools service name, the `service` dimension of its metrics.
+   */
   readonly handler: HandlerName;
-  /** The physical function name (see lib/names.ts). */
-  readonly functionName: string;
+  /** The stage and region it belongs to: its physical name and metrics namespace follow from them. */
+  readonly names: NameScope;
   readonly description: string;
   readonly environment?: Record<string, string>;
-  /** Powertools service name; also the metrics namespace's dimension. */
-  readonly serviceName: string;
-  readonly metricsNamespace: string;
   readonly timeout?: Duration;
   readonly memorySize?: number;
   /** Async invocations: failed events go here after Lambda's own retries. */
@@ -33,8 +34,9 @@ export interface RegionalFunctionProps {
  */
 export class RegionalFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
+    const functionName = resourceName(props.names, props.handler);
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      logGroupName: `/aws/lambda/${functionName}`,
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -42,12 +44,12 @@ export class RegionalFunction extends lambda.Function {
     // AWSLambdaBasicExecutionRole, which may create and write any log group).
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${props.functionName}`,
+      description: `Execution role of ${functionName}`,
     });
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      functionName: props.functionName,
+      functionName,
       description: props.description,
       code: lambda.Code.fromAsset(handlerBundlePath(props.handler)),
       handler: 'index.handler',
@@ -62,8 +64,8 @@ export class RegionalFunction extends lambda.Function {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: props.handler,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.names),
         ...props.environment,
       },
     });

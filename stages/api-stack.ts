@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import type { CustomDomainConfig } from '../lib/config';
 import { API_THROTTLE, ROUTE_THROTTLES, type ApiHandler } from '../lib/limits';
-import { IMAGE_KEYS, metricsNamespace, PARAMETER_KEYS, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
+import { IMAGE_KEYS, PARAMETER_KEYS, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalApiDomain } from '../lib/regional-api-domain';
@@ -128,10 +128,8 @@ export class ApiStack extends Stack {
     for (const spec of ROUTE_SPECS) {
       const fn = new RegionalFunction(this, `${pascal(spec.handler)}Function`, {
         handler: spec.handler,
-        functionName: resourceName(names, spec.handler),
+        names,
         description: spec.description,
-        serviceName: spec.handler,
-        metricsNamespace: metricsNamespace(names),
         timeout: Duration.seconds(spec.handler === 'health' ? 3 : 10),
         environment: environments[spec.handler],
       });

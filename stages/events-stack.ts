@@ -8,7 +8,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../lambda/shared/click-event';
-import { bucketName, metricsNamespace, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
+import { bucketName, PARAMETER_KEYS, queueNames, resourceName, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
@@ -28,7 +28,7 @@ export class EventsStack extends Stack {
     const { names } = props;
     const tableName = readParameter(this, names, PARAMETER_KEYS.tableName);
     const queues = queueNames(names);
-    const common = { metricsNamespace: metricsNamespace(names), environment: { TABLE_NAME: tableName } };
+    const common = { names, environment: { TABLE_NAME: tableName } };
 
     const bus = new events.EventBus(this, 'Bus', { eventBusName: resourceName(names, 'bus') });
 
@@ -39,9 +39,7 @@ export class EventsStack extends Stack {
     const counter = new RegionalFunction(this, 'CounterFunction', {
       ...common,
       handler: 'counter',
-      functionName: resourceName(names, 'counter'),
       description: 'Counts click events idempotently into this region\'s counter shard',
-      serviceName: 'counter',
       // Processing failures (after Lambda's two async retries) land in the same DLQ as delivery failures.
       deadLetterQueue: clickDlq,
     });
@@ -61,9 +59,7 @@ export class EventsStack extends Stack {
     const replay = new RegionalFunction(this, 'DlqReplayFunction', {
       ...common,
       handler: 'dlq-replay',
-      functionName: resourceName(names, 'dlq-replay'),
       description: 'Replays dead-lettered click events through the idempotent counter',
-      serviceName: 'dlq-replay',
       timeout: Duration.seconds(30),
     });
     replay.addToRolePolicy(tableAccess(this, tableName, ['dynamodb:PutItem', 'dynamodb:UpdateItem']));
@@ -87,9 +83,7 @@ export class EventsStack extends Stack {
     const ingest = new RegionalFunction(this, 'IngestFunction', {
       ...common,
       handler: 'ingest',
-      functionName: resourceName(names, 'ingest'),
       description: 'Validates and counts JSON/CSV click files from the ingest bucket',
-      serviceName: 'ingest',
       timeout: Duration.minutes(2),
       memorySize: 1024,
       environment: { ...common.environment, INGEST_REJECTS_QUEUE_URL: rejects.queueUrl },

@@ -78,10 +78,8 @@ export class MonitoringStack extends Stack {
     const webhook = secretsmanager.Secret.fromSecretNameV2(this, 'SlackWebhook', props.webhookSecretName);
     const notifier = new RegionalFunction(this, 'NotifierFunction', {
       handler: 'notifier',
-      functionName: resourceName(names, 'notifier'),
+      names,
       description: 'Sends alarm state changes to Slack and records each delivery',
-      serviceName: 'notifier',
-      metricsNamespace: namespace,
       timeout: Duration.seconds(20),
       // The handler retries Slack itself; Lambda's async retries would post duplicates.
       retryAttempts: 0,

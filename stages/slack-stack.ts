@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { INITIAL_FLAG_VALUE } from '../lambda/shared/forced-failure';
 import { SLACK_API_THROTTLE } from '../lib/limits';
-import { metricsNamespace, PARAMETER_KEYS, parameterPath, resourceName, SLACK_ROUTES, type NameScope } from '../lib/names';
+import { PARAMETER_KEYS, parameterPath, resourceName, SLACK_ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
@@ -69,10 +69,8 @@ export class SlackStack extends Stack {
     const signingSecret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackSigningSecret', props.signingSecretName);
     const fn = new RegionalFunction(this, 'SlackCommandFunction', {
       handler: 'slack-command',
-      functionName: resourceName(names, 'slack-command'),
+      names,
       description: 'POST /slack/commands: the /regionalapp slash command (status, fail, recover, help)',
-      serviceName: 'slack-command',
-      metricsNamespace: metricsNamespace(names),
       // Slack waits 3 s for the answer; each SSM call gives up after 1 s (lambda/slack-command.ts).
       timeout: Duration.seconds(5),
       environment: {
