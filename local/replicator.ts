@@ -50,11 +50,17 @@ interface Write {
   readonly dueAt: number;
 }
 
+/** DynamoDB's set types: their members have no order (a list's do). */
+const SET_TYPES = new Set(['SS', 'NS', 'BS']);
+
 /** The same item (or key) always gives the same string, whatever the order of its attributes or set members. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).sort().join(',')}]`;
+export function canonical(value: unknown, unordered = false): string {
+  if (Array.isArray(value)) {
+    const members = value.map((member) => canonical(member));
+    return `[${(unordered ? members.sort() : members).join(',')}]`;
+  }
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key], SET_TYPES.has(key))}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }

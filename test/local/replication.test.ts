@@ -192,6 +192,13 @@ describe('counting clicks across regions (A2, A9)', () => {
   });
 });
 
+describe('canonical', () => {
+  test('ignores the order of attributes and of set members, not of list elements', () => {
+    expect(canonical({ b: { SS: ['y', 'x'] }, a: { N: '1' } })).toBe(canonical({ a: { N: '1' }, b: { SS: ['x', 'y'] } }));
+    expect(canonical({ l: { L: [{ S: 'x' }, { S: 'y' }] } })).not.toBe(canonical({ l: { L: [{ S: 'y' }, { S: 'x' }] } }));
+  });
+});
+
 describe('replicationLagMs', () => {
   test('is about a second unless LOCAL_REPLICATION_LAG_MS says otherwise', () => {
     expect(replicationLagMs({})).toBe(1_000);
