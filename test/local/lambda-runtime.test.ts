@@ -37,19 +37,48 @@ export const handler = async (event) => {
 
 /**
  * Which execution environment ran an invocation: a random id drawn once per environment (module
- * scope), the environment's own invocation count, and when the handler started and ended.
+ * scope), the environment's own invocation count, and when the handler started and ended. With
+ * `holdDir`, the handler marks its arrival there and runs until the test releases it (see `Hold`):
+ * proof that invocations run at the same time that no machine's speed can break.
  */
 const ENVIRONMENT_HANDLER = `
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 const environmentId = Math.random().toString(36).slice(2);
 let invocations = 0;
 export const handler = async (event) => {
   const startedAt = Date.now();
   invocations += 1;
   const count = invocations;
-  await new Promise((resolve) => setTimeout(resolve, event?.sleepMs ?? 300));
+  if (event?.holdDir) {
+    writeFileSync(path.join(event.holdDir, environmentId + '-' + count), '');
+    while (!existsSync(path.join(event.holdDir, 'release'))) await new Promise((resolve) => setTimeout(resolve, 10));
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, event?.sleepMs ?? 300));
+  }
   return { environmentId, count, startedAt, endedAt: Date.now() };
 };
 `;
+
+/** Holds ENVIRONMENT_HANDLER invocations in their handlers until released. */
+class Hold {
+  readonly event: { readonly holdDir: string };
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.event = { holdDir: dir };
+  }
+  /** How many invocations are in their handlers now. */
+  arrived(): number {
+    return readdirSync(this.dir).filter((file) => file !== 'release').length;
+  }
+  /** Waits until `count` invocations are in their handlers at once (fails after 20 s). */
+  async until(count: number): Promise<void> {
+    await eventually(() => this.arrived() >= count, 20_000, `${count} invocations running at once`);
+  }
+  release(): void {
+    writeFileSync(path.join(this.dir, 'release'), '');
+  }
+}
 
 interface EnvironmentRun {
   readonly environmentId: string;
@@ -57,6 +86,8 @@ interface EnvironmentRun {
   readonly startedAt: number;
   readonly endedAt: number;
 }
+
+const runOf = (result: InvokeResult) => payloadOf(result) as EnvironmentRun;
 
 let workDir: string;
 let logDir: string;
@@ -197,12 +228,16 @@ export const handler = async (event) => {
   });
 
   test('an environment serves one invocation at a time: concurrent invocations that outlast the scale-out delay run in environments of their own', async () => {
-    const fn = localFunction('regionalapp-local-parallel', { source: STEPS_HANDLER.replace('setTimeout(resolve, 50)', 'setTimeout(resolve, 400)') });
+    const fn = localFunction('regionalapp-local-parallel', { source: ENVIRONMENT_HANDLER });
+    const hold = new Hold(path.join(workDir, 'hold-parallel'));
 
-    const [first, second] = await Promise.all([fn.invoke({ id: 'a' }), fn.invoke({ id: 'b' })]);
+    const running = [fn.invoke(hold.event), fn.invoke(hold.event)];
+    await hold.until(2);
+    hold.release();
+    const runs = (await Promise.all(running)).map(runOf);
 
-    expect(payloadOf(first)).toEqual(['start a', 'end a']);
-    expect(payloadOf(second)).toEqual(['start b', 'end b']);
+    expect(new Set(runs.map((run) => run.environmentId)).size).toBe(2);
+    expect(runs.map((run) => run.count)).toEqual([1, 1]);
   });
 
   test('an invocation that finds every environment busy takes one that comes free within the scale-out delay, never the same one at once', async () => {
@@ -364,31 +399,28 @@ export const handler = async (event) => {
 
 describe('LocalFunction concurrency', () => {
   const lambdaMetric = (name: string, metricName: string) => metrics.values({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: name } }, 0, Infinity);
-  const runOf = (result: InvokeResult) => payloadOf(result) as EnvironmentRun;
-
   test('up to its reserved concurrency, invocations run at once in new environments; one more is throttled; an idle environment is reused warm', async () => {
     const name = 'regionalapp-local-reserved';
     const fn = localFunction(name, { source: ENVIRONMENT_HANDLER, reservedConcurrency: 3 });
 
-    const startedAt = Date.now();
-    const running = [fn.invoke({}), fn.invoke({}), fn.invoke({})];
-    const fourth = await fn.invoke({});
-    const throttledAfterMs = Date.now() - startedAt;
+    const hold = new Hold(path.join(workDir, 'hold-reserved'));
+    const running = [fn.invoke(hold.event), fn.invoke(hold.event), fn.invoke(hold.event)];
+    const fourth = await fn.invoke(hold.event);
+    // Refused without running: while the three are still held, before any of them has started.
+    const arrivedWhenThrottled = hold.arrived();
+    await hold.until(3);
+    hold.release();
     const runs = (await Promise.all(running)).map(runOf);
-    const elapsedMs = Date.now() - startedAt;
 
     expect(fourth).toEqual({
       ok: false,
       throttled: true,
       error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
     });
-    // Refused without running: at once, not after a handler's 300 ms.
-    expect(throttledAfterMs).toBeLessThan(250);
-    // Three cold starts, each in its own environment, all running at the same time.
+    expect(arrivedWhenThrottled).toBeLessThan(3);
+    // Three cold starts, each in its own environment, all running at the same time (held together).
     expect(new Set(runs.map((run) => run.environmentId)).size).toBe(3);
     expect(runs.map((run) => run.count)).toEqual([1, 1, 1]);
-    for (const run of runs) for (const other of runs) expect(run.startedAt).toBeLessThan(other.endedAt);
-    expect(elapsedMs).toBeLessThan(3 * 300);
 
     const warm = runOf(await fn.invoke({ sleepMs: 0 }));
     expect(runs.map((run) => run.environmentId)).toContain(warm.environmentId);
@@ -405,7 +437,11 @@ describe('LocalFunction concurrency', () => {
     const name = 'regionalapp-local-unreserved';
     const fn = localFunction(name, { source: ENVIRONMENT_HANDLER });
 
-    const results = await Promise.all([1, 2, 3, 4].map(() => fn.invoke({ sleepMs: 200 })));
+    const hold = new Hold(path.join(workDir, 'hold-unreserved'));
+    const running = [1, 2, 3, 4].map(() => fn.invoke(hold.event));
+    await hold.until(4);
+    hold.release();
+    const results = await Promise.all(running);
 
     expect(new Set(results.map((result) => runOf(result).environmentId)).size).toBe(4);
     expect(lambdaMetric(name, 'Throttles')).toEqual([]);
