@@ -1,4 +1,4 @@
-process.env.JSII_DEPRECATED = 'quiet'; // aws-cdk-lib's own TableV2 deprecation notices (see lib/app.ts)
+process.env.JSII_DEPRECATED = 'quiet'; // aws-cdk-lib's own TableV2 deprecation notices (see pipeline/app.ts)
 /** Unit and snapshot tests (Q2). Transpile-only: `npm run lint` does the type-checking once. */
 module.exports = {
   testEnvironment: 'node',

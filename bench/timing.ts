@@ -4,7 +4,7 @@
  * we measure.
  */
 import { spawn } from 'node:child_process';
-import { alignColumns } from '../lib/cli';
+import { alignColumns } from '../cli/cli';
 
 export interface CommandSpec {
   /** Executable, looked up on PATH (no shell). */

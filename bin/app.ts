@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../pipeline/app';
 import { CONTEXT_KEY, ConfigError, parseConfig } from '../lib/config';
 import { formatFindings, nagFindings } from '../lib/nag';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../lib/config';
-import { directDeployArgs, UsageError } from '../lib/direct-deploy';
+import { directDeployArgs, UsageError } from '../cli/direct-deploy';
 
 /** `npm run deploy:region -- <region>`: deploys RegionalApp to one region without the pipeline (P10). */
 try {

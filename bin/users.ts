@@ -1,5 +1,5 @@
 /**
- * `npm run users -- add <email> | remove <email> [--local]`. All behaviour lives in lib/users-cli.ts;
+ * `npm run users -- add <email> | remove <email> [--local]`. All behaviour lives in cli/users-cli.ts;
  * this file only connects it to cdk.json (or the running local environment), real AWS clients (one
  * per app region) and the terminal.
  */
@@ -8,7 +8,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '../lib/config';
-import { localUserPoolAccess, main, passwordReader, type LocalEndpoints, type UserPoolAccess } from '../lib/users-cli';
+import { localUserPoolAccess, main, passwordReader, type LocalEndpoints, type UserPoolAccess } from '../cli/users-cli';
 import { ENDPOINTS_FILE } from '../local/environment';
 
 /** `--local`: the running `npm start`'s regions; else the deployed ones, with the shell's AWS credentials. */

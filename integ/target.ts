@@ -2,7 +2,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { loadConfig } from '../lib/config';
 import { alarmNames, parameterPath, PARAMETER_KEYS, queueNames, type NameScope } from '../lib/names';
-import { addUser, removeUser } from '../lib/users-cli';
+import { addUser, removeUser } from '../cli/users-cli';
 
 /**
  * The region under test (E1): a deployed region (the pipeline's post-deploy step sets API_URL from

@@ -13,9 +13,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '../lib/config';
-import { journeyPermissions } from '../lib/pipeline/region-check-step';
+import { journeyPermissions } from '../pipeline/region-check-step';
 import { parameterPath, PARAMETER_KEYS, type NameScope } from '../lib/names';
-import { addUser } from '../lib/users-cli';
+import { addUser } from '../cli/users-cli';
 import { AlarmWatcher, alarmSnsMessage, type AlarmTransition } from './alarm-evaluator';
 import { deliverToBucket, streamTableChanges } from './change-stream';
 import { checkTools, launchDynamoDbLocal, launchMoto, type Emulator } from './emulators';
@@ -67,7 +67,7 @@ export interface RegionEndpoints {
   readonly user: { readonly email: string; readonly password: string };
   readonly logs: string;
   /**
-   * Credentials of the region's post-deploy check role (lib/pipeline/region-check-step.ts): the
+   * Credentials of the region's post-deploy check role (pipeline/region-check-step.ts): the
    * e2e suite signs with them, so it may do locally exactly what the pipeline lets it do.
    */
   readonly checkCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };

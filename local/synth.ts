@@ -10,7 +10,7 @@ export const LOCAL_STAGE_NAME = 'local';
 
 /**
  * Synthesizes the RegionalApp stage for every app region exactly as the pipeline builds it
- * (same class, same props; lib/pipeline-stack.ts) into `outdir`, without the pipeline stack
+ * (same class, same props; pipeline/pipeline-stack.ts) into `outdir`, without the pipeline stack
  * itself — the local environment needs only what the wave deploys.
  */
 export function synthesizeLocalStages(outdir: string): AppConfig {

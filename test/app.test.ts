@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildApp, DIRECT_DEPLOY_STAGE } from '../lib/app';
+import { buildApp, DIRECT_DEPLOY_STAGE } from '../pipeline/app';
 import { readTemplate, synthesizedStacks, type SynthesizedStack } from '../lib/assembly';
 import { readCdkJsonContext } from '../lib/config';
 import { nagFindings } from '../lib/nag';

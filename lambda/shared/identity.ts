@@ -1,6 +1,6 @@
 /**
  * The identity rules (A3, A6) shared by the user pool (stages/identity-stack.ts), the login route
- * (lambda/login.ts) and `npm run users` (lib/users-cli.ts), so every user created can log in.
+ * (lambda/login.ts) and `npm run users` (cli/users-cli.ts), so every user created can log in.
  */
 export const PASSWORD_POLICY = {
   minLength: 12,

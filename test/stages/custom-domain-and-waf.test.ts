@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildApp } from '../../lib/app';
+import { buildApp } from '../../pipeline/app';
 import { readTemplate, synthesizedStacks } from '../../lib/assembly';
 import { readCdkJsonContext, type AppConfig } from '../../lib/config';
 import { nagFindings } from '../../lib/nag';

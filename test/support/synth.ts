@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readCdkJsonContext, type AppConfig } from '../../lib/config';
-import { PipelineStack } from '../../lib/pipeline-stack';
+import { PipelineStack } from '../../pipeline/pipeline-stack';
 
 export interface RenderedAction {
   readonly name: string;

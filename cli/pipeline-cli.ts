@@ -17,8 +17,8 @@ import {
 
 import { parseArgs } from 'node:util';
 import { alignColumns, answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
-import { loadConfig } from './config';
-import { APP_WAVE_NAME, pipelineName } from './names';
+import { loadConfig } from '../lib/config';
+import { APP_WAVE_NAME, pipelineName } from '../lib/names';
 
 /** The pipeline `cdk deploy` creates from this checkout's cdk.json. */
 export const DEFAULT_PIPELINE_NAME = pipelineName(loadConfig());

@@ -1,5 +1,5 @@
-import { DIRECT_DEPLOY_STAGE } from './app';
-import { assertDeployable, type AppConfig } from './config';
+import { DIRECT_DEPLOY_STAGE } from '../pipeline/app';
+import { assertDeployable, type AppConfig } from '../lib/config';
 
 /**
  * P10: the `cdk deploy` arguments that put RegionalApp's stacks in one region without the

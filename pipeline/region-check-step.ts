@@ -1,8 +1,8 @@
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, type IFileSetProducer } from 'aws-cdk-lib/pipelines';
-import type { RegionalAppStage } from '../../stages/regional-app-stage';
-import { alarmNames, bucketName, globalName, queueNames, RELEASE_CHECK_PREFIX, type NameScope } from '../names';
+import type { RegionalAppStage } from '../stages/regional-app-stage';
+import { alarmNames, bucketName, globalName, queueNames, RELEASE_CHECK_PREFIX, type NameScope } from '../lib/names';
 import { partialBuildSpec, reportPublishingStatement } from './build-spec';
 
 export interface RegionCheckStepProps {
@@ -50,7 +50,7 @@ export class RegionCheckStep extends CodeBuildStep {
 
 /**
  * What the end-to-end suite does in the region under test in production mode, and nothing more
- * (test/lib/journey-permissions.test.ts derives the suite's SDK commands from its source and checks
+ * (test/pipeline/journey-permissions.test.ts derives the suite's SDK commands from its source and checks
  * each is granted here).
  */
 export function journeyPermissions({ names, account, partition, signingSecretName }: Pick<RegionCheckStepProps, 'names' | 'account' | 'partition' | 'signingSecretName'>): iam.PolicyStatement[] {

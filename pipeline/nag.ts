@@ -1,9 +1,9 @@
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type { IConstruct } from 'constructs';
-import type { AppConfig } from './config';
-import { bucketName, RELEASE_CHECK_PREFIX } from './names';
-import { acknowledge } from './nag';
+import type { AppConfig } from '../lib/config';
+import { bucketName, RELEASE_CHECK_PREFIX } from '../lib/names';
+import { acknowledge } from '../lib/nag';
 import type { PipelineStack } from './pipeline-stack';
 
 /**

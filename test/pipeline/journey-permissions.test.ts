@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { journeyPermissions } from '../../lib/pipeline/region-check-step';
+import { journeyPermissions } from '../../pipeline/region-check-step';
 
 /**
  * The post-deploy check's role may do what the end-to-end suite does (P6). This derives, from the
  * suite's source, every AWS SDK command it sends — in integ/*.e2e.ts and in every file they import,
- * transitively (integ/target.ts → lib/users-cli.ts' addUser/removeUser, …) — maps each to the IAM
+ * transitively (integ/target.ts → cli/users-cli.ts' addUser/removeUser, …) — maps each to the IAM
  * action it needs, and expects journeyPermissions to grant it. A command missing from the table
  * fails the test: add it with its action (Service Authorization Reference), then grant it.
  */
@@ -58,7 +58,7 @@ function scan(file: string): { commands: SentCommand[]; imports: string[] } {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const specifier = node.moduleSpecifier.text;
       const local = resolveLocal(file, specifier);
-      // `import type` brings no code along (lib/users-cli.ts → lib/pipeline-cli.ts's Writer).
+      // `import type` brings no code along (cli/users-cli.ts → cli/pipeline-cli.ts's Writer).
       if (local && !node.importClause?.isTypeOnly) imports.push(local);
       const named = node.importClause?.namedBindings;
       if (named && ts.isNamedImports(named)) {
@@ -105,9 +105,9 @@ describe('the post-deploy check role and the end-to-end suite', () => {
   const { commands, files } = suiteCommands();
 
   test('the scan follows the suite into the code it calls', () => {
-    expect(files).toEqual(expect.arrayContaining(['integ/user-journey.e2e.ts', 'integ/browser.e2e.ts', 'integ/target.ts', 'lib/users-cli.ts']));
+    expect(files).toEqual(expect.arrayContaining(['integ/user-journey.e2e.ts', 'integ/browser.e2e.ts', 'integ/target.ts', 'cli/users-cli.ts']));
     const sent = new Set(commands.map((sent) => sent.command));
-    // addUser/removeUser in lib/users-cli.ts, reached through integ/target.ts's testUsers.
+    // addUser/removeUser in cli/users-cli.ts, reached through integ/target.ts's testUsers.
     for (const command of ['AdminCreateUserCommand', 'AdminSetUserPasswordCommand', 'AdminDeleteUserCommand']) {
       expect(sent).toContain(`@aws-sdk/client-cognito-identity-provider#${command}`);
     }

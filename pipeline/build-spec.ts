@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-const BUILDSPEC_FILE = path.resolve(__dirname, '..', '..', 'buildspec.yml');
+const BUILDSPEC_FILE = path.resolve(__dirname, '..', 'buildspec.yml');
 
 /** The report name in buildspec.yml that every step publishes its JUnit results under. */
 const JUNIT_REPORT = 'junit';

@@ -1,8 +1,8 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { RegionalAppStage } from '../stages/regional-app-stage';
-import type { AppConfig } from './config';
-import { ExplicitIamActions } from './explicit-iam-actions';
-import { acknowledgePipelineFindings } from './pipeline-nag';
+import type { AppConfig } from '../lib/config';
+import { ExplicitIamActions } from '../lib/explicit-iam-actions';
+import { acknowledgePipelineFindings } from './nag';
 import { PipelineStack } from './pipeline-stack';
 
 /** Name of the stage that `npm run deploy:region` deploys straight to one region (P10). */

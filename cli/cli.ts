@@ -1,5 +1,5 @@
 /**
- * What the project's command-line tools share (lib/pipeline-cli.ts, lib/users-cli.ts): where they
+ * What the project's command-line tools share (cli/pipeline-cli.ts, cli/users-cli.ts): where they
  * write, their error for a failure they explain themselves, and how they answer `--help` and a
  * command line they cannot run.
  */

@@ -11,8 +11,8 @@ import {
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PARAMETER_KEYS, parameterPath } from '../../lib/names';
-import { CliError } from '../../lib/cli';
-import { localUserPoolAccess, main, passwordProblems, passwordReader } from '../../lib/users-cli';
+import { CliError } from '../../cli/cli';
+import { localUserPoolAccess, main, passwordProblems, passwordReader } from '../../cli/users-cli';
 import { shippedConfig } from '../support/config';
 
 const config = shippedConfig;

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import packageJson from '../../package.json';
-import { buildApp } from '../../lib/app';
+import { buildApp } from '../../pipeline/app';
 import { nagFindings } from '../../lib/nag';
 import { deployableConfig } from '../support/config';
 import { buildSpecOf, pipelineResource, projectApp, projectsRunning, renderedStages, synthPipeline } from '../support/synth';

@@ -1,5 +1,5 @@
 import { placeholderKeys } from '../../lib/config';
-import { directDeployArgs, UsageError } from '../../lib/direct-deploy';
+import { directDeployArgs, UsageError } from '../../cli/direct-deploy';
 import { deployableConfig, rawShippedConfig, shippedConfig } from '../support/config';
 
 describe('direct deploy (P10)', () => {

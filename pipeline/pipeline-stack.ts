@@ -8,11 +8,11 @@ import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RegionalAppStage } from '../stages/regional-app-stage';
-import type { AppConfig } from './config';
-import { APP_WAVE_NAME, appStageId, pipelineName } from './names';
-import { FailoverDrillStep } from './pipeline/failover-drill-step';
-import { RegionCheckStep } from './pipeline/region-check-step';
-import { SynthStep } from './pipeline/synth-step';
+import type { AppConfig } from '../lib/config';
+import { APP_WAVE_NAME, appStageId, pipelineName } from '../lib/names';
+import { FailoverDrillStep } from './failover-drill-step';
+import { RegionCheckStep } from './region-check-step';
+import { SynthStep } from './synth-step';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: AppConfig;

@@ -11,7 +11,7 @@ import {
   type PipelineExecutionSummary,
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DEFAULT_PIPELINE_NAME, main, pipelineClientRegion } from '../../lib/pipeline-cli';
+import { DEFAULT_PIPELINE_NAME, main, pipelineClientRegion } from '../../cli/pipeline-cli';
 
 const codePipeline = mockClient(CodePipelineClient);
 const client = new CodePipelineClient({ region: 'eu-west-1' });

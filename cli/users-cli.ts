@@ -18,8 +18,8 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
-import type { AppConfig } from './config';
-import { PARAMETER_KEYS, parameterPath } from './names';
+import type { AppConfig } from '../lib/config';
+import { PARAMETER_KEYS, parameterPath } from '../lib/names';
 import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 
 export const USAGE = `Usage: npm run users -- <command> <email>
