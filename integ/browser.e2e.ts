@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROUTES } from '../lib/names';
 import { findBrowser } from './find-browser';
 import { sendSlackRequest, signedCommand, slackEndpoint } from './slack-client';
 import { callJson, eventually, targetFromEnv, testUsers } from './target';
@@ -85,7 +86,7 @@ async function shownCount(page: Page): Promise<number> {
   return Number(match[1].replace(/,/g, ''));
 }
 
-const clickAnswer = (page: Page) => page.waitForResponse((response) => response.url().endsWith('/click') && response.request().method() === 'POST');
+const clickAnswer = (page: Page) => page.waitForResponse((response) => response.url().endsWith(ROUTES.click) && response.request().method() === 'POST');
 
 /** One click on the picture, until it is counted (Retry through deliberate failures); answers the shown count. */
 async function countOneView(page: Page): Promise<number> {
@@ -158,7 +159,7 @@ async function countOneView(page: Page): Promise<number> {
     const deadline = Date.now() + 20_000;
     let truth = 0;
     while (Date.now() < deadline) {
-      const views = await fetch(`${apiUrl}/views`, { headers: { authorization: `Bearer ${token[target.region].idToken}` } }).then((response) => response.json()) as { views: number };
+      const views = await fetch(`${apiUrl}${ROUTES.views}`, { headers: { authorization: `Bearer ${token[target.region].idToken}` } }).then((response) => response.json()) as { views: number };
       truth = views.views;
       if (truth >= shown) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -198,7 +199,7 @@ async function countOneView(page: Page): Promise<number> {
     await page.route(blocked, (route) => route.abort('connectionrefused'));
     const blockedAt = Date.now();
     const [answer] = await Promise.all([
-      page.waitForResponse((response) => response.url().startsWith(target.peer!.apiUrl) && response.url().endsWith('/click')),
+      page.waitForResponse((response) => response.url().startsWith(target.peer!.apiUrl) && response.url().endsWith(ROUTES.click)),
       page.getByRole('button', { name: /Count (a|another) view/ }).click(),
     ]);
     await page.locator('#region').filter({ hasText: `Served from ${peerRegion}` }).waitFor({ timeout: FAILOVER_WITHIN_MS });
@@ -245,7 +246,7 @@ async function countOneView(page: Page): Promise<number> {
       if (failing) {
         expect((await slackCommand(`recover ${target.region}`)).status).toBe(200);
         // The handlers reuse the flag for up to 5 s: the next test file must find the region serving.
-        await eventually('/health to answer 200 again', async () => ((await callJson(`${apiUrl}/health`)).status === 200 ? true : undefined), 15_000, 500);
+        await eventually('/health to answer 200 again', async () => ((await callJson(`${apiUrl}${ROUTES.health}`)).status === 200 ? true : undefined), 15_000, 500);
       }
       await page.close();
     }

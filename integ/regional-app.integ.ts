@@ -2,7 +2,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { loadConfig } from '../lib/config';
 import { ExplicitIamActions } from '../lib/explicit-iam-actions';
-import { globalName, parameterPath, PARAMETER_KEYS } from '../lib/names';
+import { PARAMETER_KEYS, parameterPath, ROUTES, tableName } from '../lib/names';
 import { addRegionalAppStacks } from '../stages/regional-app-stage';
 
 /**
@@ -30,11 +30,11 @@ const apiUrl = integ.assertions
   .awsApiCall('SSM', 'getParameter', { Name: parameterPath(names, PARAMETER_KEYS.apiUrl) })
   .getAttString('Parameter.Value');
 
-integ.assertions.httpApiCall(`${apiUrl}/health`).expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok', region } }));
-integ.assertions.httpApiCall(`${apiUrl}/hello`).expect(ExpectedResult.objectLike({ status: 401 }));
+integ.assertions.httpApiCall(`${apiUrl}${ROUTES.health}`).expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok', region } }));
+integ.assertions.httpApiCall(`${apiUrl}${ROUTES.hello}`).expect(ExpectedResult.objectLike({ status: 401 }));
 integ.assertions
-  .httpApiCall(`${apiUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody@example.com', password: 'Wrong-password-1!' }) })
+  .httpApiCall(`${apiUrl}${ROUTES.login}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody@example.com', password: 'Wrong-password-1!' }) })
   .expect(ExpectedResult.objectLike({ status: 401, body: { error: 'invalid username or password' } }));
 integ.assertions
-  .awsApiCall('DynamoDB', 'describeTable', { TableName: globalName(names, 'data') })
+  .awsApiCall('DynamoDB', 'describeTable', { TableName: tableName(names) })
   .expect(ExpectedResult.objectLike({ Table: { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' }, TableStatus: 'ACTIVE' } }));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FORCED_FAILURE_STATUS } from '../lambda/shared/forced-failure';
 import { loadConfig } from '../lib/config';
+import { ROUTES } from '../lib/names';
 import { sendSlackRequest, signedCommand, slackEndpoint, type SignedRequest, type SlackEndpoint } from './slack-client';
 import { callJson, eventually, targetFromEnv, testUsers } from './target';
 
@@ -78,8 +79,8 @@ describe(`forced failure round trip from ${target.region} (local runs only: prod
   let idToken: string;
   let userAdded = false;
 
-  const health = (apiUrl = target.apiUrl) => callJson(`${apiUrl}/health`);
-  const click = () => callJson(`${target.apiUrl}/click`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } });
+  const health = (apiUrl = target.apiUrl) => callJson(`${apiUrl}${ROUTES.health}`);
+  const click = () => callJson(`${target.apiUrl}${ROUTES.click}`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } });
 
   afterAll(async () => {
     if (userAdded) await users.remove(email);
@@ -89,7 +90,7 @@ describe(`forced failure round trip from ${target.region} (local runs only: prod
     await users.add(email, password);
     userAdded = true;
     const login = await eventually('a login that is not throttled', async () => {
-      const response = await callJson(`${target.apiUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) });
+      const response = await callJson(`${target.apiUrl}${ROUTES.login}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: email, password }) });
       return response.status === 429 ? undefined : response;
     }, 10_000, 500);
     expect(login.status).toBe(200);

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
 import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import { keys } from '../lambda/shared/table';
+import { ROUTES } from '../lib/names';
 import { alarmPathVerdict, throttleMismatches, type DeliveryRecord } from './release-check';
 import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
 
@@ -56,7 +57,7 @@ async function parameter(name: string): Promise<string> {
 }
 
 function login(apiUrl: string, username: string, secret: string): Promise<JsonResponse> {
-  return callJson(`${apiUrl}/login`, {
+  return callJson(`${apiUrl}${ROUTES.login}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password: secret }),
@@ -114,7 +115,7 @@ async function isCounted(idempotencyKey: string): Promise<boolean> {
  */
 async function click(key: string, token: string, apiUrl: string): Promise<number> {
   for (let failures = 0; failures < 30; failures++) {
-    const answer = await authorized('/click', token, apiUrl, { method: 'POST', headers: { [IDEMPOTENCY_KEY_HEADER]: key } });
+    const answer = await authorized(ROUTES.click, token, apiUrl, { method: 'POST', headers: { [IDEMPOTENCY_KEY_HEADER]: key } });
     if (answer.status === 500 && answer.body.retryable === true) continue;
     expect(answer.status).toBe(200);
     expect(answer.body.message).toMatch(/^page viewed \d+ times?$/);
@@ -158,9 +159,9 @@ afterAll(async () => {
 
 describe(`RegionalApp user journey in ${target.region}`, () => {
   test('a route behind the authorizer refuses a missing or forged token', async () => {
-    const missing = await fetch(`${target.apiUrl}/hello`, { signal: AbortSignal.timeout(10_000) });
+    const missing = await fetch(`${target.apiUrl}${ROUTES.hello}`, { signal: AbortSignal.timeout(10_000) });
     expect(missing.status).toBe(401);
-    const forged = await authorized('/hello', 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZvcmdlZCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
+    const forged = await authorized(ROUTES.hello, 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImZvcmdlZCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
     expect(forged.status).toBe(401);
   });
 
@@ -182,7 +183,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
     const { status, body } = await login(target.apiUrl, email, password);
     expect(status).toBe(200);
     idToken = String(body.idToken);
-    const hello = await authorized('/hello');
+    const hello = await authorized(ROUTES.hello);
     expect(hello.status).toBe(200);
     expect(hello.body.message).toBe(`hello from ${target.region}`);
     expect(String(hello.body.image)).toMatch(/^data:image\/svg\+xml;base64,/);
@@ -201,7 +202,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
     }
     expect(failures).toBeGreaterThan(0);
     await expectSettledViews(before + succeeded);
-    const viaApi = await authorized('/views');
+    const viaApi = await authorized(ROUTES.views);
     expect(viaApi.status).toBe(200);
     expect(viaApi.body.views).toBeGreaterThanOrEqual(before + succeeded);
     await eventually('the last click to be marked counted', async () => ((await isCounted(lastKey)) ? true : undefined));
@@ -249,7 +250,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
       await clickUntil(2, idToken, target.apiUrl);
       await clickUntil(3, peerToken, target.peer!.apiUrl);
       await expectSettledViews(before + 5);
-      const peerViews = await authorized('/views', peerToken, target.peer!.apiUrl);
+      const peerViews = await authorized(ROUTES.views, peerToken, target.peer!.apiUrl);
       expect(peerViews.body.views).toBeGreaterThanOrEqual(before + 5);
     }, 120_000);
 
@@ -334,7 +335,7 @@ describe(`RegionalApp user journey in ${target.region}`, () => {
   });
 
   localOnly('bursts beyond the login throttle are answered 429 (local runs: a burst would drain real users\' logins)', async () => {
-    const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${target.apiUrl}/login`, {
+    const responses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${target.apiUrl}${ROUTES.login}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json', signal: AbortSignal.timeout(10_000),
     })));
     const statuses = responses.map((response) => response.status);

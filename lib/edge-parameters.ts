@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { EDGE_REGION, edgeParameterPath, type EdgeParameterKey, type NameScope } from './names';
+import { EDGE_REGION, edgeParameterPath, parameterArn, type EdgeParameterKey, type NameScope } from './names';
 import { acknowledge } from './nag';
 
 /** An Edge stack publishes one ARN in us-east-1's SSM for its app region's stacks. */
@@ -21,7 +21,7 @@ export function readEdgeParameter(scope: Construct, names: NameScope, key: EdgeP
   const stack = Stack.of(scope);
   const name = edgeParameterPath(names, key);
   if (stack.region === EDGE_REGION) return ssm.StringParameter.valueForStringParameter(scope, name);
-  const parameterArn = stack.formatArn({ service: 'ssm', region: EDGE_REGION, resource: 'parameter', resourceName: name.slice(1) });
+  const edgeParameterArn = parameterArn({ partition: stack.partition, region: EDGE_REGION, account: stack.account }, name);
   const call: cr.AwsSdkCall = {
     service: 'SSM',
     action: 'getParameter',
@@ -34,7 +34,7 @@ export function readEdgeParameter(scope: Construct, names: NameScope, key: EdgeP
   const reader = new cr.AwsCustomResource(scope, `EdgeParameterReader-${key}`, {
     onCreate: call,
     onUpdate: call,
-    policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameterArn] })]),
+    policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [edgeParameterArn] })]),
     installLatestAwsSdk: false,
   });
   acknowledgeProvider(stack);

@@ -41,9 +41,24 @@ export function metricsNamespace(scope: Omit<NameScope, 'region'>): string {
   return `${scope.project}-${scope.stageName}`;
 }
 
+/** The global table's name: one table, a replica in every app region. */
+export function tableName(scope: Omit<NameScope, 'region'>): string {
+  return globalName(scope, 'data');
+}
+
+/** Every SSM parameter of the app lies under this path, in every region. */
+export function parameterPrefix(scope: Omit<NameScope, 'region'>): string {
+  return `/${scope.project}/${scope.stageName}/`;
+}
+
 /** SSM parameter paths: stacks publish and read each other's names only through these. */
 export function parameterPath(scope: Omit<NameScope, 'region'>, key: ParameterKey): string {
-  return `/${scope.project}/${scope.stageName}/${key}`;
+  return `${parameterPrefix(scope)}${key}`;
+}
+
+/** The ARN of an SSM parameter (or, ending in `*`, of those under a path): `/a/b` → `…:parameter/a/b`. */
+export function parameterArn(where: { readonly partition: string; readonly region: string; readonly account: string }, name: string): string {
+  return `arn:${where.partition}:ssm:${where.region}:${where.account}:parameter/${name.replace(/^\//, '')}`;
 }
 
 export const PARAMETER_KEYS = {
@@ -79,7 +94,7 @@ export type EdgeParameterKey = (typeof EDGE_PARAMETER_KEYS)[keyof typeof EDGE_PA
 
 /** `/<project>/<stage>/edge/<app region>/<key>`, in us-east-1's SSM. */
 export function edgeParameterPath(scope: NameScope, key: EdgeParameterKey): string {
-  return `/${scope.project}/${scope.stageName}/edge/${scope.region}/${key}`;
+  return `${parameterPrefix(scope)}edge/${scope.region}/${key}`;
 }
 
 /** Where the post-deploy check drops its ingest file (its role may write only there). */

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SLACK_ROUTES } from '../lib/names';
 
 /**
  * The local environment's Slack: it receives what the alarm notifier (lambda/notifier.ts) posts to
@@ -95,9 +96,6 @@ export const EMOJI: Readonly<Record<string, string>> = {
 export function renderEmoji(text: string): string {
   return text.replace(/:([a-z0-9_+-]+):/g, (code, name: string) => EMOJI[name] ?? code);
 }
-
-/** The slash-command path of the app's Slack command API (SLACK_ROUTES.commands in lib/names.ts). */
-export const SLACK_COMMAND_PATH = '/slack/commands';
 
 export interface SlackStandInOptions {
   /** The app's signing secret: slash commands are signed with it. */
@@ -528,7 +526,7 @@ function commandRequest(body: Record<string, unknown>, slackApis: Readonly<Recor
   if (region !== undefined) {
     const api = typeof region === 'string' ? slackApis[region] : undefined;
     if (!api) return `"region" must be one of the regions with a Slack command API (${Object.keys(slackApis).join(', ') || 'none known'}); got ${quote(region)}`;
-    url = `${api.replace(/\/$/, '')}${SLACK_COMMAND_PATH}`;
+    url = `${api.replace(/\/$/, '')}${SLACK_ROUTES.commands}`;
     command ??= '/regionalapp';
   }
   if (typeof url !== 'string' || !httpUrl(url)) return `"url" must be the app's http(s) URL; got ${quote(url)}`;

@@ -2,7 +2,7 @@ import { Stack, type CfnElement } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type { IConstruct } from 'constructs';
 import type { AppConfig } from '../lib/config';
-import { bucketName, RELEASE_CHECK_PREFIX } from '../lib/names';
+import { bucketName, parameterArn, parameterPrefix, RELEASE_CHECK_PREFIX } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import type { PipelineStack } from './pipeline-stack';
 
@@ -40,12 +40,12 @@ export function acknowledgePipelineFindings(stack: PipelineStack, config: AppCon
   for (const appRegion of config.appRegions) {
     const drill = stack.node.findAll().find((node) => node instanceof codebuild.Project && node.node.id === `FailoverDrill-${appRegion}`);
     if (drill) {
-      acknowledge(drill, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:ssm:${appRegion}:${account}:parameter/${config.project}/${config.stageName}/*]`,
+      acknowledge(drill, `AwsSolutions-IAM5[Resource::${parameterArn({ partition: stack.partition, region: appRegion, account }, `${parameterPrefix(config)}*`)}]`,
         'The failover drill reads the region\'s published Slack API URL from the app\'s own SSM parameter path.');
     }
     const check = stack.node.findAll().find((node) => node instanceof codebuild.Project && node.node.id === `Check-${appRegion}`);
     if (!check) continue;
-    acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:ssm:${appRegion}:${account}:parameter/${config.project}/${config.stageName}/*]`,
+    acknowledge(check, `AwsSolutions-IAM5[Resource::${parameterArn({ partition: stack.partition, region: appRegion, account }, `${parameterPrefix(config)}*`)}]`,
       'The post-deploy check reads the region\'s published names (user pool, table) from the app\'s own SSM parameter path.');
     acknowledge(check, `AwsSolutions-IAM5[Resource::arn:${stack.partition}:cognito-idp:${appRegion}:${account}:userpool/*]`,
       'The user pool ID is generated at deploy time, after this role is created; the check only creates and deletes its own test user.');

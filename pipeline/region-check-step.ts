@@ -2,7 +2,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, type IFileSetProducer } from 'aws-cdk-lib/pipelines';
 import type { RegionalAppStage } from '../stages/regional-app-stage';
-import { alarmNames, bucketName, globalName, queueNames, RELEASE_CHECK_PREFIX, type NameScope } from '../lib/names';
+import { alarmNames, bucketName, parameterArn, parameterPrefix, queueNames, RELEASE_CHECK_PREFIX, tableName, type NameScope } from '../lib/names';
 import { partialBuildSpec, reportPublishingStatement } from './build-spec';
 
 export interface RegionCheckStepProps {
@@ -64,7 +64,7 @@ export function journeyPermissions({ names, account, partition, signingSecretNam
     new iam.PolicyStatement({
       // Query: counters, login records, delivery records; GetItem: is a click marked counted.
       actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-      resources: [arn('dynamodb', `table/${globalName(names, 'data')}`)],
+      resources: [arn('dynamodb', `table/${tableName(names)}`)],
     }),
     new iam.PolicyStatement({
       actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -103,7 +103,7 @@ export function slackCommandPermissions({ names, account, partition, signingSecr
   return [
     new iam.PolicyStatement({
       actions: ['ssm:GetParameter'],
-      resources: [arn('ssm', `parameter/${names.project}/${names.stageName}/*`)],
+      resources: [parameterArn({ partition, region: names.region, account }, `${parameterPrefix(names)}*`)],
     }),
     new iam.PolicyStatement({
       // Secrets Manager appends a random 6-character suffix to the secret's ARN.

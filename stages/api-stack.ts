@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import type { CustomDomainConfig } from '../lib/config';
 import { API_THROTTLE, ROUTE_THROTTLES, type ApiHandler } from '../lib/limits';
-import { IMAGE_KEYS, PARAMETER_KEYS, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
+import { IMAGE_KEYS, PARAMETER_KEYS, parameterArn, parameterPath, resourceName, ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalApiDomain } from '../lib/regional-api-domain';
@@ -167,14 +167,12 @@ export class ApiStack extends Stack {
     // GET /regions reads the one API URL parameter in every app region's SSM, nothing else.
     functions.get('regions')!.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter'],
-      resources: props.appRegions.map((region) => this.formatArn({
-        service: 'ssm', region, resource: 'parameter', resourceName: parameterPath(names, PARAMETER_KEYS.apiUrl).replace(/^\//, ''),
-      })),
+      resources: props.appRegions.map((region) => parameterArn({ partition: this.partition, region, account: this.account }, parameterPath(names, PARAMETER_KEYS.apiUrl))),
     }));
     for (const handler of ['health', 'click'] as const) {
       functions.get(handler)!.addToRolePolicy(new iam.PolicyStatement({
         actions: ['ssm:GetParameter'],
-        resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: forcedFailureFlag.replace(/^\//, '') })],
+        resources: [parameterArn(this, forcedFailureFlag)],
       }));
     }
 

@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 import { STATUS_INDEX, TABLE_KEYS } from '../lambda/shared/table';
-import { globalName, PARAMETER_KEYS, resourceName, standardTags, type NameScope } from '../lib/names';
+import { PARAMETER_KEYS, resourceName, standardTags, tableName as globalTableName, type NameScope } from '../lib/names';
 import { publishParameter } from '../lib/parameters';
 
 export interface DataStackProps extends StackProps {
@@ -36,7 +36,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { names } = props;
-    const tableName = globalName(names, 'data');
+    const tableName = globalTableName(names);
 
     if (props.replicaRegions) {
       // Every replica receives every write, so the primary's change stream carries all changes.

@@ -8,7 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { INITIAL_FLAG_VALUE } from '../lambda/shared/forced-failure';
 import { SLACK_API_THROTTLE } from '../lib/limits';
-import { PARAMETER_KEYS, parameterPath, resourceName, SLACK_ROUTES, type NameScope } from '../lib/names';
+import { PARAMETER_KEYS, parameterArn, parameterPath, resourceName, SLACK_ROUTES, type NameScope } from '../lib/names';
 import { acknowledge } from '../lib/nag';
 import { publishParameter, readParameter } from '../lib/parameters';
 import { RegionalFunction } from '../lib/regional-function';
@@ -86,7 +86,7 @@ export class SlackStack extends Stack {
     // Any app region's flag, in that region: a command received here can fail or recover any region.
     fn.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-      resources: props.appRegions.map((region) => this.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: flagName.replace(/^\//, '') })),
+      resources: props.appRegions.map((region) => parameterArn({ partition: this.partition, region, account: this.account }, flagName)),
     }));
 
     const [route] = api.addRoutes({

@@ -1,4 +1,4 @@
-import { bucketName, MAX_BUCKET_NAME_LENGTH } from '../../lib/names';
+import { bucketName, edgeParameterPath, MAX_BUCKET_NAME_LENGTH, parameterArn, parameterPath, parameterPrefix, PARAMETER_KEYS } from '../../lib/names';
 
 describe('bucketName', () => {
   const scope = { project: 'regionalapp', stageName: 'prod', region: 'ap-southeast-2' };
@@ -16,5 +16,20 @@ describe('bucketName', () => {
     const token = '${Token[AWS.AccountId.9]}';
     expect(bucketName(scope, token, 'ingest')).toContain(token);
     expect(() => bucketName({ ...scope, stageName: 'prod-longer-xy' }, token, 'analytics')).toThrow(/would be 64 characters/);
+  });
+});
+
+describe('SSM parameters', () => {
+  const scope = { project: 'regionalapp', stageName: 'prod', region: 'eu-west-1' };
+  const where = { partition: 'aws', region: 'eu-west-1', account: '123456789012' };
+
+  test("every parameter path, the edge's included, lies under the app's prefix", () => {
+    for (const key of Object.values(PARAMETER_KEYS)) expect(parameterPath(scope, key).startsWith(parameterPrefix(scope))).toBe(true);
+    expect(edgeParameterPath(scope, 'web-acl-arn')).toBe('/regionalapp/prod/edge/eu-west-1/web-acl-arn');
+  });
+
+  test('an ARN names the path without its leading slash, as SSM writes parameter ARNs', () => {
+    expect(parameterArn(where, parameterPath(scope, PARAMETER_KEYS.apiUrl))).toBe('arn:aws:ssm:eu-west-1:123456789012:parameter/regionalapp/prod/api/url');
+    expect(parameterArn(where, `${parameterPrefix(scope)}*`)).toBe('arn:aws:ssm:eu-west-1:123456789012:parameter/regionalapp/prod/*');
   });
 });
