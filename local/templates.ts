@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { synthesizedStacks } from '../lib/assembly';
 
 /**
  * Reads what `cdk synth` wrote for one region's RegionalApp stage — templates, stack dependencies
@@ -30,48 +31,29 @@ export interface LocalStack {
   readonly assets: ReadonlyMap<string, string>;
 }
 
-interface ManifestArtifact {
-  type: string;
-  environment?: string;
-  displayName?: string;
-  dependencies?: string[];
-  properties?: { templateFile?: string; stackName?: string; directoryName?: string; file?: string };
-}
-
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
 /** The stacks of one region in deploy order, from the (nested) assembly at `outdir`. */
 export function regionStacks(outdir: string, region: string): LocalStack[] {
-  const stacks: LocalStack[] = [];
-  const visit = (dir: string) => {
-    const { artifacts = {} } = readJson<{ artifacts?: Record<string, ManifestArtifact> }>(path.join(dir, 'manifest.json'));
-    for (const [id, artifact] of Object.entries(artifacts)) {
-      if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) visit(path.join(dir, artifact.properties.directoryName));
-      if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-      if (artifact.environment?.split('/').pop() !== region) continue;
-      const assetManifest = artifacts[`${id}.assets`]?.properties?.file;
-      stacks.push({
-        id,
-        stackName: artifact.properties.stackName ?? id,
-        displayName: artifact.displayName ?? id,
-        region,
-        template: readJson<Template>(path.join(dir, artifact.properties.templateFile)),
-        dependencies: (artifact.dependencies ?? []).filter((dependency) => !dependency.endsWith('.assets')),
-        assets: assetManifest ? assetLocations(dir, path.join(dir, assetManifest)) : new Map(),
-      });
-    }
-  };
-  visit(outdir);
-  return deployOrder(stacks);
+  return deployOrder(synthesizedStacks(outdir).filter((stack) => stack.region === region).map((stack) => ({
+    id: stack.id,
+    stackName: stack.stackName,
+    displayName: stack.displayName,
+    region,
+    template: readJson<Template>(stack.templatePath),
+    dependencies: stack.dependencies,
+    assets: stack.assetManifestPath ? assetLocations(stack.assetManifestPath) : new Map(),
+  })));
 }
 
-function assetLocations(dir: string, manifestFile: string): Map<string, string> {
+/** Asset object key → its source in cdk.out; source paths are relative to the asset manifest's directory. */
+function assetLocations(manifestFile: string): Map<string, string> {
   const { files = {} } = readJson<{ files?: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }> }>(manifestFile);
   const locations = new Map<string, string>();
   for (const file of Object.values(files)) {
-    for (const destination of Object.values(file.destinations)) locations.set(destination.objectKey, path.resolve(dir, file.source.path));
+    for (const destination of Object.values(file.destinations)) locations.set(destination.objectKey, path.resolve(path.dirname(manifestFile), file.source.path));
   }
   return locations;
 }
