@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE } from '../lambda/shared/click-event';
 import { HANDLERS, type HandlerName } from '../lib/handler-bundles';
-import { parameterPath, PARAMETER_KEYS } from '../lib/names';
-import { alarmSnsMessage } from '../local/alarm-evaluator';
+import { PARAMETER_KEYS, parameterPath, ROUTES, SLACK_ROUTES } from '../lib/names';
+import { alarmSnsMessage } from '../local/alarm-message';
 import { localClients, startLocalEnvironment, type Endpoints } from '../local/environment';
 import { LocalFunction } from '../local/lambda-runtime';
 import { MetricStore } from '../local/metric-store';
@@ -51,12 +51,12 @@ function sampleEvent(handler: HandlerName, region: LocalRegion, endpoints: Endpo
     detail: { page: HOME_PAGE, region: regionName, idempotencyKey: `bench-${randomUUID()}`, clickedAt: new Date().toISOString() },
   });
   switch (handler) {
-    case 'health': return api('GET /health');
-    case 'login': return api('POST /login', JSON.stringify({ username: user.email, password: user.password }));
-    case 'hello': return api('GET /hello');
-    case 'click': return api('POST /click');
-    case 'views': return api('GET /views');
-    case 'regions': return api('GET /regions');
+    case 'health': return api(`GET ${ROUTES.health}`);
+    case 'login': return api(`POST ${ROUTES.login}`, JSON.stringify({ username: user.email, password: user.password }));
+    case 'hello': return api(`GET ${ROUTES.hello}`);
+    case 'click': return api(`POST ${ROUTES.click}`);
+    case 'views': return api(`GET ${ROUTES.views}`);
+    case 'regions': return api(`GET ${ROUTES.regions}`);
     case 'counter': return clickEvent();
     case 'dlq-replay': return { Records: [{ messageId: randomUUID(), receiptHandle: 'bench', body: JSON.stringify(clickEvent()), attributes: {}, messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: regionName }] };
     case 'ingest': return { Records: [{ eventSource: 'aws:s3', awsRegion: regionName, eventName: 'ObjectCreated:Put', s3: { bucket: { name: ingestObject.bucket }, object: { key: ingestObject.key, size: ingestObject.size } } }] };
@@ -65,7 +65,7 @@ function sampleEvent(handler: HandlerName, region: LocalRegion, endpoints: Endpo
       return { Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', MessageId: randomUUID(), TopicArn: alarm.AlarmActions?.[0], Subject: 'bench', Timestamp: new Date().toISOString(), Message: alarmSnsMessage({ alarm, oldState: 'OK', newState: 'ALARM', reason: 'bench', timestamp: new Date().toISOString() }, regionName, LOCAL_ACCOUNT_ID) } }] };
     }
     // Unsigned: reads the signing secret and answers 401, the same path a real command takes first.
-    case 'slack-command': return api('POST /slack/commands', 'command=%2Fregionalapp&text=status');
+    case 'slack-command': return api(`POST ${SLACK_ROUTES.commands}`, 'command=%2Fregionalapp&text=status');
   }
 }
 
