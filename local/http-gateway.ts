@@ -5,7 +5,7 @@ import type { JwtAuthorizer } from './jwt-authorizer';
 import type { LocalFunction } from './lambda-runtime';
 import type { MetricStore } from './metric-store';
 import { TokenBucket } from './throttle';
-import { closeServer, listenLocally } from './local-server';
+import { closeServer, listenLocally, readBody } from './local-server';
 
 /**
  * One API Gateway HTTP API, locally: the template's routes, integrations (Lambda proxy, payload
@@ -124,7 +124,7 @@ export class LocalHttpApi {
         response.writeHead(204, { ...corsHeaders, ...this.preflightHeaders(corsHeaders) }).end();
         return;
       }
-      const body = await readBody(request);
+      const body = await readBody(request, MAX_BODY_BYTES);
       if (body === undefined) return answer(413, { message: 'Request Entity Too Large' });
       const matched = this.match(method, url.pathname);
       if (!matched) return answer(404, { message: 'Not Found' });
@@ -329,16 +329,4 @@ export function matchPath(template: string, path: string): Record<string, string
   const match = new RegExp(`^${pattern}$`).exec(path);
   if (!match) return undefined;
   return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1])]));
-}
-
-/** The request body, or undefined when it is larger than API Gateway accepts. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SLACK_ROUTES } from '../lib/names';
+import { closeServer, listenLocally, readBody, serverUrl } from './local-server';
 
 /**
  * The local environment's Slack: it receives what the alarm notifier (lambda/notifier.ts) posts to
@@ -199,12 +199,9 @@ export class SlackStandIn {
     if (this.server) return Promise.reject(new Error('The Slack stand-in is already started; stop() it before starting it again.'));
     const server = createServer((request, response) => { void this.serve(request, response); });
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => {
-        this.server = undefined;
-        reject(new Error(startFailure(error, this.host, this.port)));
-      });
-      server.listen(this.port, this.host, () => resolve(this.url));
+    return listenLocally(server, this.port, this.host).catch((error: NodeJS.ErrnoException) => {
+      this.server = undefined;
+      throw new Error(startFailure(error, this.host, this.port));
     });
   }
 
@@ -213,19 +210,15 @@ export class SlackStandIn {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      // close() alone waits for requests in flight, such as a command relayed to a hung app.
-      server.closeAllConnections();
-    });
+    // Without waiting for requests in flight, such as a command relayed to a hung app.
+    await closeServer(server);
   }
 
   /** The base URL; throws if the stand-in is not running. */
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('The Slack stand-in is not running: await start() before asking for its URL.');
-    const host = address.address.includes(':') ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    const url = serverUrl(this.server);
+    if (!url) throw new Error('The Slack stand-in is not running: await start() before asking for its URL.');
+    return url;
   }
 
   /** The incoming-webhook URL of one channel: put it in the local notifier's webhook secret. */
@@ -336,18 +329,18 @@ export class SlackStandIn {
   }
 
   private async receiveWebhook(request: IncomingMessage, encodedChannel: string): Promise<Reply> {
-    const body = await readBody(request);
+    const body = (await readBody(request, MAX_REQUEST_BODY_BYTES))?.toString('utf8');
     const channel = decodePathPart(encodedChannel);
     if (!channel) return slackText(404, 'no_service');
-    if (body === TOO_LARGE) return slackText(413, 'request_too_large');
+    if (body === undefined) return slackText(413, 'request_too_large');
     const injected = this.takeInjectedFailure(channel);
     if (injected) return injected;
     return this.record(channel, body);
   }
 
   private async receiveResponse(request: IncomingMessage, id: string): Promise<Reply> {
-    const body = await readBody(request);
-    if (body === TOO_LARGE) return slackText(413, 'request_too_large');
+    const body = (await readBody(request, MAX_REQUEST_BODY_BYTES))?.toString('utf8');
+    if (body === undefined) return slackText(413, 'request_too_large');
     return this.record(`responses/${id}`, body);
   }
 
@@ -455,7 +448,6 @@ ${failures.length === 0 ? '<p>No failed deliveries.</p>' : `<ol>${failures.join(
 }
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' } as const;
-const TOO_LARGE = Symbol('request body too large');
 
 /** Slack answers webhooks with short plain-text codes ("ok", "invalid_payload", "no_service"). */
 function slackText(status: number, code: string): Reply {
@@ -466,28 +458,10 @@ function jsonReply(status: number, value: unknown): Reply {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
 }
 
-/**
- * The whole body as UTF-8, or TOO_LARGE. An oversized body is still read to its end (and dropped)
- * so the sender gets the 413 instead of a reset connection.
- */
-function readBody(request: IncomingMessage): Promise<string | typeof TOO_LARGE> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    request.on('end', () => resolve(size > MAX_REQUEST_BODY_BYTES ? TOO_LARGE : Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 /** A control request's JSON object body, or the error to answer with. */
 async function readJsonRequest(request: IncomingMessage): Promise<{ body: Record<string, unknown> } | { status: number; error: string }> {
-  const text = await readBody(request);
-  if (text === TOO_LARGE) return { status: 413, error: `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes` };
+  const text = (await readBody(request, MAX_REQUEST_BODY_BYTES))?.toString('utf8');
+  if (text === undefined) return { status: 413, error: `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes` };
   const body = parseJsonObject(text);
   return body ? { body } : { status: 400, error: 'request body must be a JSON object' };
 }
