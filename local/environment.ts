@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AppConfig } from '../lib/config';
 import { journeyPermissions } from '../pipeline/region-check-step';
@@ -26,7 +26,7 @@ import { IamPolicies, roleArnOf, type RoleSession } from './iam-policies';
 import { IamProxy } from './iam-proxy';
 import { MetricStore } from './metric-store';
 import { repeat, type Poller } from './poller';
-import { ensureDirectory, LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, type LocalRegion } from './provision';
+import { LOCAL_ACCOUNT_ID, RegionProvisioner, type AwsClients, type LocalRegion } from './provision';
 import { allowedAndReported, cloudWatchPublishAccess, snsInvokeAccess } from './service-access';
 import { SlackStandIn } from './slack-standin';
 import { synthesizeLocalStages } from './synth';
@@ -308,7 +308,7 @@ async function startRegion({ region, config, moto, clients: allClients, aws, pol
     cognitoUrl: moto.url,
     policies,
     replicaDynamodb: (replicaRegion) => allClients[replicaRegion]?.dynamodb,
-    // Each function also gets its own role's credentials (provision.ts): the proxies authorize its calls.
+    // Each function also gets its own role's credentials (provision/functions.ts): the proxies authorize its calls.
     runtimeEnvironment: {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -434,4 +434,9 @@ async function sampleQueueDepths(local: LocalRegion, sqs: SQSClient, metrics: Me
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     metrics.put({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueUrl.split('/').pop()! } }, Number(Attributes?.ApproximateNumberOfMessages ?? 0));
   }));
+}
+
+function ensureDirectory(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
