@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, type ClickDetail } from '../lambda/shared/click-event';
 import { IDEMPOTENCY_KEY_HEADER } from '../lambda/shared/api-contract';
 import { keys } from '../lambda/shared/table';
+import { readViewShards, totalViews } from '../lambda/shared/view-shards';
 import { ROUTES } from '../lib/names';
 import { alarmPathVerdict, throttleMismatches, type DeliveryRecord } from './release-check';
 import { callJson, eventually, targetFromEnv, testUsers, type JsonResponse } from './target';
@@ -68,14 +69,9 @@ function authorized(path: string, token = idToken, apiUrl = target.apiUrl, init:
   return callJson(`${apiUrl}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
 }
 
+/** The views in the table of the region under test, read as GET /views reads them. */
 async function tableViews(): Promise<number> {
-  const { Items = [] } = await db.send(new QueryCommand({
-    TableName: tableName,
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': keys.viewShardsOf(HOME_PAGE) },
-    ConsistentRead: true,
-  }));
-  return Items.reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+  return totalViews(await readViewShards(db, tableName, HOME_PAGE));
 }
 
 /** The notifier's delivery records of one alarm since `since` (ISO time), oldest first. */

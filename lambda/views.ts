@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HOME_PAGE } from './shared/click-event';
 import { documentClient } from './shared/clients';
-import { readViewShards, totalViews } from './shared/counter';
+import { readViewShards, totalViews } from './shared/view-shards';
 import { requireEnv } from './shared/environment';
 import { errorResponse, errorSummary, json } from './shared/http';
 

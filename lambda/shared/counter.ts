@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactGetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClickDetail } from './click-event';
 import { expiresAfterDays, keys } from './table';
+import { readViewShards, totalViews } from './view-shards';
 
 /**
  * Page-view counting (A2, A9).
@@ -66,36 +67,6 @@ function isDuplicate(error: unknown): boolean {
   if (!(error instanceof TransactionCanceledException) && (error as { name?: string })?.name !== 'TransactionCanceledException') return false;
   const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
   return reasons[0]?.Code === 'ConditionalCheckFailed';
-}
-
-export interface ViewShard {
-  readonly region: string;
-  readonly count: number;
-}
-
-/** The page's views: every region's shard added up. */
-export function totalViews(shards: readonly ViewShard[]): number {
-  return shards.reduce((sum, shard) => sum + shard.count, 0);
-}
-
-/** Reads every region's shard of a page's counter (strongly consistent within this region). */
-export async function readViewShards(db: DynamoDBDocumentClient, tableName: string, page: string): Promise<ViewShard[]> {
-  const shards: ViewShard[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await db.send(new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.viewShardsOf(page) },
-      ConsistentRead: true,
-      ExclusiveStartKey: startKey,
-    }));
-    for (const item of result.Items ?? []) {
-      shards.push({ region: String(item.sk).replace(/^REGION#/, ''), count: Number(item.count ?? 0) });
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return shards;
 }
 
 /**

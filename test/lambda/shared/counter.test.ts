@@ -2,7 +2,8 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClickDetail } from '../../../lambda/shared/click-event';
-import { countClick, readViewShards, totalViews } from '../../../lambda/shared/counter';
+import { countClick } from '../../../lambda/shared/counter';
+import { readViewShards, totalViews } from '../../../lambda/shared/view-shards';
 import { keys } from '../../../lambda/shared/table';
 
 const TABLE = 'regionalapp-test-table';
