@@ -8,7 +8,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type AppConfig } from '../lib/config';
-import { localUserPoolAccess, main, passwordReader, type LocalEndpoints, type UserPoolAccess } from '../cli/users-cli';
+import { isUsageAnswer } from '../cli/cli';
+import { localUserPoolAccess, main, parseArguments, passwordReader, type LocalEndpoints, type UserPoolAccess } from '../cli/users-cli';
 import { ENDPOINTS_FILE } from '../local/environment';
 
 /** `--local`: the running `npm start`'s regions; else the deployed ones, with the shell's AWS credentials. */
@@ -35,12 +36,13 @@ function configOrNothing(): AppConfig | undefined {
 }
 
 const args = process.argv.slice(2);
+const parsed = parseArguments(args);
 const config = configOrNothing();
-const pools = config && userPools(config, args.includes('--local'));
+const pools = config && userPools(config, !isUsageAnswer(parsed) && parsed.local);
 if (pools === undefined) {
   process.exitCode = 1;
 } else {
-  void main(args.filter((arg) => arg !== '--local'), {
+  void main(args, {
     ...pools,
     readPassword: passwordReader({ input: process.stdin, prompts: process.stderr }),
     out: process.stdout,

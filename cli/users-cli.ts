@@ -10,6 +10,7 @@
 import { isEmail, MAX_EMAIL_LENGTH, PASSWORD_POLICY } from '../lambda/shared/identity';
 import * as readline from 'node:readline';
 import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -71,8 +72,6 @@ export function localUserPoolAccess(project: string, endpoints: LocalEndpoints):
   };
 }
 
-/** A failure the user can act on, already phrased for them. */
-
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
@@ -80,24 +79,26 @@ export type UsersCommand = 'add' | 'remove';
 
 export type ParsedArguments =
   | UsageAnswer
-  | { readonly kind: 'command'; readonly command: UsersCommand; readonly email: string };
+  | { readonly kind: 'command'; readonly command: UsersCommand; readonly email: string; readonly local: boolean };
 
 const NO_PASSWORD_ARGUMENT =
   'passwords are never taken from the command line (they end up in shell history) — ' +
   'run without it and type the password at the prompt, or pipe it on stdin';
 
+const OPTIONS = { local: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
 export function parseArguments(argv: readonly string[]): ParsedArguments {
-  if (argv.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
-  const [command, ...rest] = argv;
+  // Not strict: an unknown option is refused below by its name only, as its value may be a password.
+  const { values, positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  if (values.help === true) return { kind: 'help' };
+  const [command, ...rest] = positionals;
   if (command === undefined) return { kind: 'usage-error', message: 'no command given' };
   if (command !== 'add' && command !== 'remove') return { kind: 'usage-error', message: `unknown command "${command}"` };
 
-  for (const arg of rest) {
-    if (!arg.startsWith('-')) continue;
-    // Only the option's name is repeated back: its value may well be a password.
-    const name = arg.split('=', 1)[0];
-    if (/^--?(password|passwd|pass|pw|p)$/i.test(name)) return { kind: 'usage-error', message: NO_PASSWORD_ARGUMENT };
-    return { kind: 'usage-error', message: `unknown option "${name}" for ${command}` };
+  const unknown = tokens.find((token) => token.kind === 'option' && !(token.name in OPTIONS));
+  if (unknown?.kind === 'option') {
+    if (/^(password|passwd|pass|pw|p)$/i.test(unknown.name)) return { kind: 'usage-error', message: NO_PASSWORD_ARGUMENT };
+    return { kind: 'usage-error', message: `unknown option "${unknown.rawName}" for ${command}` };
   }
   if (rest.length === 0) return { kind: 'usage-error', message: `${command} needs an email address` };
   if (rest.length > 1) {
@@ -105,7 +106,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
     const hint = command === 'add' ? ` — ${NO_PASSWORD_ARGUMENT}` : '';
     return { kind: 'usage-error', message: `${command} takes exactly one email address, got ${rest.length} arguments${hint}` };
   }
-  return { kind: 'command', command, email: rest[0] };
+  return { kind: 'command', command, email: rest[0], local: values.local === true };
 }
 
 /** Why `email` cannot be a username here, or undefined when it can. */

@@ -12,7 +12,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { PARAMETER_KEYS, parameterPath } from '../../lib/names';
 import { CliError } from '../../cli/cli';
-import { localUserPoolAccess, main, passwordProblems, passwordReader } from '../../cli/users-cli';
+import { localUserPoolAccess, main, parseArguments, passwordProblems, passwordReader } from '../../cli/users-cli';
 import { shippedConfig } from '../support/config';
 
 const config = shippedConfig;
@@ -242,6 +242,14 @@ describe('AWS credentials', () => {
 });
 
 describe('usage', () => {
+  test('--local, anywhere after the command, chooses the local regions; the email stays the one positional', () => {
+    expect(parseArguments(['add', EMAIL, '--local'])).toEqual({ kind: 'command', command: 'add', email: EMAIL, local: true });
+    expect(parseArguments(['remove', '--local', EMAIL])).toEqual({ kind: 'command', command: 'remove', email: EMAIL, local: true });
+    expect(parseArguments(['add', EMAIL])).toEqual({ kind: 'command', command: 'add', email: EMAIL, local: false });
+    // After `--`, a word that looks like an option is the email (which it is not: refused as one later).
+    expect(parseArguments(['add', '--', '--local'])).toEqual({ kind: 'command', command: 'add', email: '--local', local: false });
+  });
+
   test('--help prints usage and succeeds', async () => {
     const { exitCode, out } = await run(['--help']);
 
