@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventHeaders, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventHeaders, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, HOME_PAGE, IDEMPOTENCY_KEY, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failure';
@@ -72,7 +72,9 @@ async function putClick(click: ClickDetail): Promise<void> {
 }
 
 /** POST /click (JWT) */
-export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   const requestId = event.requestContext.requestId;
   try {
     const idempotencyKey = idempotencyKeyOf(event.headers);
@@ -98,8 +100,7 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): P
     if (!(error instanceof BadRequest)) logger.error('click failed', { requestId, error: errorSummary(error) });
     return errorResponse(error);
   } finally {
-    // Publishing nothing (a rejected request) would only log a Powertools warning.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    metrics.publishStoredMetrics();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, parseClickDetail, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
@@ -29,7 +29,9 @@ export const COUNT_METRICS: Record<CountResult, MetricName> = {
  * settle concurrent writes to one item by last-writer-wins, so a region writing another region's
  * shard (an event sent or replayed across regions) could overwrite that region's own increments.
  */
-export async function handler(event: EventBridgeEvent<typeof CLICK_EVENT_DETAIL_TYPE, unknown>): Promise<CountResult> {
+export async function handler(event: EventBridgeEvent<typeof CLICK_EVENT_DETAIL_TYPE, unknown>, context: Context): Promise<CountResult> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   try {
     const click = clickOf(event);
     const result = await countClick(db, tableName, { ...click, region: shardRegion });

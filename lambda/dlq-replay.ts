@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail, type ClickDetail } from './shared/click-event';
 import { documentClient } from './shared/clients';
 import { countClick, type CountResult } from './shared/counter';
@@ -48,7 +48,9 @@ export function clickFromMessageBody(body: string): ClickDetail {
  * replayed here must not write A's shard, which A itself increments, or global tables'
  * last-writer-wins could lose one of the two writes.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   try {
     // The batch size of the event source mapping bounds how many replays run at once.
     const outcomes = await Promise.all(event.Records.map(replay));

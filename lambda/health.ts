@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FORCED_FAILURE_STATUS, forcedFailureBody } from './shared/forced-failure';
 import { cachedFlag } from './shared/forced-failure-flag';
 import { currentRegion, requireEnv } from './shared/environment';
@@ -19,7 +19,9 @@ const flag = cachedFlag(new SSMClient({}), requireEnv('FORCED_FAILURE_PARAMETER'
  * region is failing on purpose (A15) it answers 503 with who set the failure and when. Every call
  * emits `ForcedFailure` (1 failing, 0 not) for the dashboard.
  */
-export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(_event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   const region = currentRegion();
   try {
     const current = await flag();

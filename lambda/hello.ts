@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { currentRegion, requireEnv } from './shared/environment';
 import { errorResponse, errorSummary, json } from './shared/http';
 import { imageLoader } from './shared/image';
@@ -20,7 +20,8 @@ export function userEmail(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, '
 }
 
 /** GET /hello (JWT) */
-export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
   const requestId = event.requestContext.requestId;
   try {
     const region = currentRegion();

@@ -3,7 +3,7 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand, type InitiateAuthCo
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient } from './shared/clients';
 import { currentRegion, requireEnv } from './shared/environment';
 import { BadRequest, errorResponse, errorSummary, json, parseJsonBody, stringField } from './shared/http';
@@ -112,7 +112,9 @@ async function authenticate({ username, password }: Credentials): Promise<LoginR
 }
 
 /** POST /login (public) */
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   const requestId = event.requestContext.requestId;
   try {
     const credentials = parseCredentials(event);
@@ -131,8 +133,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     if (!(error instanceof BadRequest)) logger.error('login failed', { requestId, error: errorSummary(error) });
     return errorResponse(error);
   } finally {
-    // Publishing nothing (a rejected request) would only log a Powertools warning.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    metrics.publishStoredMetrics();
   }
 }
 

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SNSEvent, SNSMessage } from 'aws-lambda';
+import type { Context, SNSEvent, SNSMessage } from 'aws-lambda';
 import { documentClient } from './shared/clients';
 import { currentRegion, REGION_NAME, requireEnv } from './shared/environment';
 import { expiresAfterDays, keys } from './shared/table';
@@ -325,7 +325,7 @@ export interface NotifierDependencies extends DeliveryDependencies {
  * Builds the SNS handler. The webhook URL cache lives as long as the handler (the execution
  * environment, for the exported `handler`); tests build their own with a fake fetch, sleep and clock.
  */
-export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (event: SNSEvent) => Promise<void> {
+export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (event: SNSEvent, context: Context) => Promise<void> {
   const dependencies: NotifierDependencies = { ...defaultDependencies, now: () => new Date(), ...overrides };
   let cachedUrl: { readonly url: URL; readonly readAt: number } | undefined;
 
@@ -385,7 +385,9 @@ export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (
     return { ...result, name };
   }
 
-  return async (event) => {
+  return async (event, context) => {
+    logger.addContext(context);
+    metrics.captureColdStartMetric(context.functionName);
     const tableName = requireEnv('TABLE_NAME');
     const region = currentRegion();
     const failures: string[] = [];

@@ -1,6 +1,6 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RegionEndpoint, RegionsAnswer } from './shared/api-contract';
 import { requireEnv } from './shared/environment';
 import { errorSummary, json } from './shared/http';
@@ -83,6 +83,7 @@ const regions = regionsCache(parseRegions(requireEnv('APP_REGIONS')), ssmApiUrlR
 });
 
 /** GET /regions (public) */
-export async function handler(): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(_event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
   return json(200, { regions: await regions() } satisfies RegionsAnswer);
 }

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { documentClient } from './shared/clients';
 import { FLAG_CACHE_MS, flagValue } from './shared/forced-failure';
 import { readFlag, type FlagRead } from './shared/forced-failure-flag';
@@ -195,7 +195,9 @@ async function change(action: 'fail' | 'recover', region: string, by: string): P
   return changeReply(action, region, by, at);
 }
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
   try {
     const body = rawBody(event);
     if (body.length > MAX_BODY_BYTES) return json(413, { error: `request body is larger than ${MAX_BODY_BYTES} bytes` });
@@ -214,6 +216,6 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     logger.error('slack command failed', { error: errorSummary(error) });
     return json(500, { error: 'internal error' });
   } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    metrics.publishStoredMetrics();
   }
 }

@@ -31,6 +31,8 @@ export async function lambdaFunction(context: ProvisionContext, { logicalId, pro
       ...context.runtimeEnvironment,
       AWS_LAMBDA_FUNCTION_NAME: name,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
+      // Lambda sets it for on-demand functions; Powertools reads it for cold_start and the ColdStart metric.
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
       AWS_ACCESS_KEY_ID: session.accessKeyId,

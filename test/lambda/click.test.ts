@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE, parseClickDetail } from '../../lambda/shared/click-event';
 import { captureOutput, metricNames } from '../support/output';
+import { lambdaContext } from './lambda-context';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, {
@@ -72,7 +73,7 @@ afterEach(() => jest.restoreAllMocks());
 
 describe('POST /click', () => {
   test('puts one click event on the bus and answers the views including this click, with the image', async () => {
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({
@@ -96,7 +97,7 @@ describe('POST /click', () => {
   test('a retried click the counter already counted is not added again', async () => {
     db.on(TransactGetCommand).resolves({ Responses: [{ Item: { pk: `CLICK#${KEY}`, sk: 'COUNTED' } }, { Item: SHARDS[0] }] });
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toMatchObject({ message: 'page viewed 5 times', views: 5 });
@@ -106,13 +107,13 @@ describe('POST /click', () => {
     db.on(QueryCommand).resolves({ Items: [] });
     db.on(TransactGetCommand).resolves({ Responses: [{}, {}] });
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(JSON.parse(response.body!)).toMatchObject({ message: 'page viewed 1 time', views: 1 });
   });
 
   test('a client that sends no key gets a fresh one, used for the event and returned', async () => {
-    const response = await handler(clickEvent({}));
+    const response = await handler(clickEvent({}), lambdaContext());
 
     const { idempotencyKey } = JSON.parse(response.body!);
     expect(idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
@@ -126,7 +127,7 @@ describe('POST /click', () => {
     ['a space', 'click 0123456789'],
     ['two keys joined by a comma', 'click-0123456789,click-9876543210'],
   ])('an idempotency key that is %s is a 400, and nothing is put or read', async (_case, key) => {
-    const response = await handler(clickEvent({ 'idempotency-key': key }));
+    const response = await handler(clickEvent({ 'idempotency-key': key }), lambdaContext());
 
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body!).error).toContain('idempotency-key');
@@ -138,7 +139,7 @@ describe('POST /click', () => {
     ['8 characters, every allowed symbol', 'a:_./#-1'],
     ['200 characters', 'k'.repeat(200)],
   ])('an idempotency key of %s is accepted', async (_case, key) => {
-    const response = await handler(clickEvent({ 'idempotency-key': key }));
+    const response = await handler(clickEvent({ 'idempotency-key': key }), lambdaContext());
 
     expect(response.statusCode).toBe(200);
   });
@@ -146,7 +147,7 @@ describe('POST /click', () => {
   test('a deliberate failure is a retryable 500 and puts no event', async () => {
     click.setRandom(() => 0.05);
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'The click failed on purpose. Try again.', retryable: true });
@@ -157,7 +158,7 @@ describe('POST /click', () => {
   test('an event the bus rejects is a 500 without details; the error code is logged', async () => {
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'bus detail' }] });
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
@@ -169,7 +170,7 @@ describe('POST /click', () => {
   test('an unreachable bus is a 500 without details', async () => {
     events.on(PutEventsCommand).rejects(new Error('connect ETIMEDOUT'));
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
@@ -190,7 +191,7 @@ describe('POST /click while the region is failed on purpose (A15)', () => {
     later();
     click.setRandom(() => 0.05);
 
-    const response = await handler(clickEvent());
+    const response = await handler(clickEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(503);
     const body = JSON.parse(response.body!);
@@ -205,15 +206,15 @@ describe('POST /click while the region is failed on purpose (A15)', () => {
 
   test('the flag is read at most once per FLAG_CACHE_MS', async () => {
     later();
-    await handler(clickEvent());
-    await handler(clickEvent());
+    await handler(clickEvent(), lambdaContext());
+    await handler(clickEvent(), lambdaContext());
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
   });
 
   test('an unreadable flag does not fail clicks', async () => {
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
     later();
-    expect((await handler(clickEvent())).statusCode).not.toBe(503);
+    expect((await handler(clickEvent(), lambdaContext())).statusCode).not.toBe(503);
     expect(putEntries()).toHaveLength(1);
   });
 });

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lambda/counter';
 import { fakeCountingTable } from '../support/counting-table';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../../lambda/shared/click-event';
+import { lambdaContext } from './lambda-context';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
@@ -44,7 +45,7 @@ describe('counter handler (A9)', () => {
   test('counts a click into this region\'s shard', async () => {
     const shards = tableRememberingClicks();
 
-    await expect(handler(clickEvent(detail))).resolves.toBe('counted');
+    await expect(handler(clickEvent(detail), lambdaContext())).resolves.toBe('counted');
 
     expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
     expect(addMetric).toHaveBeenCalledWith('ClicksCounted', 'Count', 1);
@@ -54,7 +55,7 @@ describe('counter handler (A9)', () => {
     const shards = tableRememberingClicks();
 
     // This function runs in us-west-2 (AWS_REGION); the click happened in us-east-1.
-    await expect(handler(clickEvent({ ...detail, region: 'us-east-1' }))).resolves.toBe('counted');
+    await expect(handler(clickEvent({ ...detail, region: 'us-east-1' }), lambdaContext())).resolves.toBe('counted');
 
     expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
     const [increment] = ddb.commandCalls(TransactWriteCommand)[0].args[0].input.TransactItems!.slice(1);
@@ -64,8 +65,8 @@ describe('counter handler (A9)', () => {
   test('a redelivered event is counted once', async () => {
     const shards = tableRememberingClicks();
 
-    await expect(handler(clickEvent(detail))).resolves.toBe('counted');
-    await expect(handler(clickEvent(detail))).resolves.toBe('duplicate');
+    await expect(handler(clickEvent(detail), lambdaContext())).resolves.toBe('counted');
+    await expect(handler(clickEvent(detail), lambdaContext())).resolves.toBe('duplicate');
 
     expect(Object.fromEntries(shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
     expect(addMetric).toHaveBeenLastCalledWith('DuplicateClicks', 'Count', 1);
@@ -78,7 +79,7 @@ describe('counter handler (A9)', () => {
   ])('an event with %s throws, so Lambda retries it and then dead-letters it, and counts nothing', async (_, invalid) => {
     const shards = tableRememberingClicks();
 
-    await expect(handler(clickEvent(invalid))).rejects.toThrow(/click detail/);
+    await expect(handler(clickEvent(invalid), lambdaContext())).rejects.toThrow(/click detail/);
 
     expect(shards.size).toBe(0);
     expect(addMetric.mock.calls).toEqual([['InvalidClickEvents', 'Count', 1]]);
@@ -87,7 +88,7 @@ describe('counter handler (A9)', () => {
   test('a DynamoDB failure throws, so Lambda retries the click', async () => {
     ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
 
-    await expect(handler(clickEvent(detail))).rejects.toThrow('Throughput exceeds the current capacity');
+    await expect(handler(clickEvent(detail), lambdaContext())).rejects.toThrow('Throughput exceeds the current capacity');
     expect(addMetric).not.toHaveBeenCalled();
   });
 });

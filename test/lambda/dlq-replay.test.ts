@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { clickFromMessageBody, handler } from '../../lambda/dlq-replay';
 import { fakeCountingTable } from '../support/counting-table';
 import { CLICK_EVENT_DETAIL_TYPE, CLICK_EVENT_SOURCE } from '../../lambda/shared/click-event';
+import { lambdaContext } from './lambda-context';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
@@ -68,7 +69,7 @@ describe('DLQ replayer (A10)', () => {
   test('replays a dead-lettered click and counts it', async () => {
     const table = tableRememberingClicks();
 
-    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef'))]));
+    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef'))]), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(table.views()).toBe(1);
@@ -79,7 +80,7 @@ describe('DLQ replayer (A10)', () => {
     const table = tableRememberingClicks();
 
     // This replayer runs in us-west-2 (AWS_REGION); the click happened, and was dead-lettered, in us-east-1.
-    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef', { region: 'us-east-1' }), { region: 'us-east-1' })]));
+    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef', { region: 'us-east-1' }), { region: 'us-east-1' })]), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
     expect(Object.fromEntries(table.shards)).toEqual({ 'VIEWS#home/REGION#us-west-2': 1 });
@@ -88,7 +89,7 @@ describe('DLQ replayer (A10)', () => {
   test('a click that was counted before is a success, not counted again', async () => {
     const table = tableRememberingClicks(['click-0001-abcdef']);
 
-    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef'))]));
+    const response = await handler(sqsEvent(['m1', clickEventJson(detail('click-0001-abcdef'))]), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
     expect(table.views()).toBe(0);
@@ -98,8 +99,8 @@ describe('DLQ replayer (A10)', () => {
     const table = tableRememberingClicks();
     const message: [string, string] = ['m1', clickEventJson(detail('click-0001-abcdef'))];
 
-    await handler(sqsEvent(message));
-    const redelivered = await handler(sqsEvent(message));
+    await handler(sqsEvent(message), lambdaContext());
+    const redelivered = await handler(sqsEvent(message), lambdaContext());
 
     expect(redelivered.batchItemFailures).toEqual([]);
     expect(table.views()).toBe(1);
@@ -116,7 +117,7 @@ describe('DLQ replayer (A10)', () => {
       ['other-event', clickEventJson(detail('click-0003-abcdef'), { source: 'someone.else' })],
       ['table-fails', clickEventJson(detail('click-table-fails'))],
       ['also-good', clickEventJson(detail('click-0004-abcdef'))],
-    ));
+    ), lambdaContext());
 
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['invalid-detail', 'not-json', 'other-event', 'table-fails']);
     expect(table.views()).toBe(2);

@@ -1,7 +1,9 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FLAG_CACHE_MS, isForcedFailure } from '../../lambda/shared/forced-failure';
 import { captureOutput } from '../support/output';
+import { lambdaContext } from './lambda-context';
 
 Object.assign(process.env, {
   AWS_REGION: 'us-west-2',
@@ -25,7 +27,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 const call = async () => {
-  const response = await handler();
+  const response = await handler({} as APIGatewayProxyEventV2, lambdaContext());
   return { status: response.statusCode, body: JSON.parse(response.body!) };
 };
 /** The ForcedFailure values the handler emitted (Powertools EMF lines). */

@@ -1,8 +1,9 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { dataUrl, imageContentType, imageLoader, MAX_IMAGE_BYTES } from '../../lambda/shared/image';
 import { captureOutput } from '../support/output';
+import { lambdaContext } from './lambda-context';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, { AWS_REGION: 'ap-southeast-2', SITE_BUCKET_NAME: 'site-bucket', HELLO_IMAGE_KEY: 'images/hello.svg', FORCED_FAILURE_PARAMETER: '/regionalapp/test/health/forced-failure' });
@@ -53,14 +54,14 @@ describe('GET /hello', () => {
       .rejectsOnce(Object.assign(new Error('Access Denied to s3://site-bucket'), { name: 'AccessDenied' }))
       .resolves(imageObject(SVG, 'image/svg+xml'));
 
-    const failed = await handler(helloEvent());
+    const failed = await handler(helloEvent(), lambdaContext());
     expect(failed.statusCode).toBe(500);
     expect(JSON.parse(failed.body!)).toEqual({ error: 'internal error' });
     expect(output()).toContain('AccessDenied');
     expect(output()).not.toMatch(/\n\s+at /);
 
-    const recovered = await handler(helloEvent());
-    const warm = await handler(helloEvent());
+    const recovered = await handler(helloEvent(), lambdaContext());
+    const warm = await handler(helloEvent(), lambdaContext());
     expect(recovered.statusCode).toBe(200);
     expect(warm.statusCode).toBe(200);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(2);
@@ -68,7 +69,7 @@ describe('GET /hello', () => {
   });
 
   test('greets from the region it runs in, with the signed-in user and the image', async () => {
-    const response = await handler(helloEvent({ email: 'ada@example.com', sub: 'user-1' }));
+    const response = await handler(helloEvent({ email: 'ada@example.com', sub: 'user-1' }), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['content-type']).toBe('application/json');
@@ -82,7 +83,7 @@ describe('GET /hello', () => {
   });
 
   test('a token without an email claim (an access token) still gets its greeting', async () => {
-    const response = await handler(helloEvent({ sub: 'user-1' }));
+    const response = await handler(helloEvent({ sub: 'user-1' }), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).not.toHaveProperty('user');
@@ -91,7 +92,7 @@ describe('GET /hello', () => {
   test('without AWS_REGION the handler answers 500 and logs why, instead of greeting from nowhere', async () => {
     delete process.env.AWS_REGION;
 
-    const response = await handler(helloEvent());
+    const response = await handler(helloEvent(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
@@ -135,7 +136,7 @@ describe('imageLoader', () => {
 
 describe('GET /health', () => {
   test('reports the region up and is never cached', async () => {
-    const response = await health();
+    const response = await health({} as APIGatewayProxyEventV2, lambdaContext());
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['cache-control']).toBe('no-store');
     expect(JSON.parse(response.body!)).toEqual({ status: 'ok', region: 'ap-southeast-2' });

@@ -11,12 +11,10 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  boundedRecord, csvRecords, derivedIdempotencyKey, handler, jsonRecords, MAX_OBJECT_BYTES, objectKeyOf, parseCsv, toClickRecords, UnreadableFile,
-  type IngestSource,
-} from '../../lambda/ingest';
+import { boundedRecord, handler, MAX_OBJECT_BYTES, objectKeyOf } from '../../lambda/ingest';
 import { keys, STATUS_INDEX } from '../../lambda/shared/table';
 import { fakeCountingTable } from '../support/counting-table';
+import { lambdaContext } from './lambda-context';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const s3 = mockClient(S3Client);
@@ -117,7 +115,7 @@ describe('ingest handler (A19)', () => {
   test('a JSON file: valid records are counted into this region\'s shard, bad ones go to the rejects queue with the reason', async () => {
     files.set('clicks/2024-05-01.json', JSON_FILE);
 
-    await handler(uploaded('clicks/2024-05-01.json'));
+    await handler(uploaded('clicks/2024-05-01.json'), lambdaContext());
 
     expect(jobStatuses()).toEqual(['PROCESSING', 'COMPLETED']);
     expect(finalJob()).toMatchObject({
@@ -146,7 +144,7 @@ describe('ingest handler (A19)', () => {
   test('a CSV file with quoted fields, blank lines and bad rows', async () => {
     files.set('clicks/2024-05-01.csv', CSV_FILE);
 
-    await handler(uploaded('clicks/2024-05-01.csv'));
+    await handler(uploaded('clicks/2024-05-01.csv'), lambdaContext());
 
     expect(jobStatuses()).toEqual(['PROCESSING', 'COMPLETED']);
     expect(finalJob()).toMatchObject({ status: 'COMPLETED', accepted: 3, duplicates: 0, rejected: 3 });
@@ -162,10 +160,10 @@ describe('ingest handler (A19)', () => {
   test('ingesting the same file twice counts nothing twice: the derived idempotency keys are the same', async () => {
     files.set('clicks/2024-05-01.csv', CSV_FILE);
 
-    await handler(uploaded('clicks/2024-05-01.csv'));
+    await handler(uploaded('clicks/2024-05-01.csv'), lambdaContext());
     const firstKeys = countedKeys();
     ddb.resetHistory();
-    await handler(uploaded('clicks/2024-05-01.csv'));
+    await handler(uploaded('clicks/2024-05-01.csv'), lambdaContext());
 
     expect(countedKeys()).toEqual(firstKeys);
     expect(firstKeys.filter((key) => key.startsWith('CLICK#ingest:'))).toHaveLength(2);
@@ -176,7 +174,7 @@ describe('ingest handler (A19)', () => {
   test('the URL-encoded key of the event is decoded before reading the file and naming the job', async () => {
     files.set('uploads/May clicks (1).json', JSON.stringify([{ clickedAt: '2024-05-01T10:00:00Z' }]));
 
-    await handler(uploaded('uploads/May+clicks+%281%29.json'));
+    await handler(uploaded('uploads/May+clicks+%281%29.json'), lambdaContext());
 
     expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({ Bucket: BUCKET, Key: 'uploads/May clicks (1).json' });
     expect(finalJob()).toMatchObject({ ...keys.ingestJob(BUCKET, 'uploads/May clicks (1).json'), status: 'COMPLETED', accepted: 1 });
@@ -185,7 +183,7 @@ describe('ingest handler (A19)', () => {
   test('more than ten bad records are sent in batches of at most ten', async () => {
     files.set('bad.json', JSON.stringify(Array.from({ length: 23 }, (_, index) => ({ clickedAt: `day ${index}` }))));
 
-    await handler(uploaded('bad.json'));
+    await handler(uploaded('bad.json'), lambdaContext());
 
     expect(sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries!.length)).toEqual([10, 10, 3]);
     expect(rejects.map((reject) => reject.index)).toEqual(Array.from({ length: 23 }, (_, index) => index));
@@ -203,7 +201,7 @@ describe('ingest handler (A19)', () => {
   ])('%s ends FAILED with the reason, and the function does not fail', async (_, key, content, reason) => {
     files.set(key, content);
 
-    await expect(handler(uploaded(key))).resolves.toBeUndefined();
+    await expect(handler(uploaded(key), lambdaContext())).resolves.toBeUndefined();
 
     expect(jobStatuses()).toEqual(['PROCESSING', 'FAILED']);
     expect(finalJob().reason).toMatch(reason);
@@ -212,7 +210,7 @@ describe('ingest handler (A19)', () => {
   });
 
   test('a file over 1 MB is refused without being downloaded', async () => {
-    await handler(uploaded('huge.csv', 50 * MAX_OBJECT_BYTES));
+    await handler(uploaded('huge.csv', 50 * MAX_OBJECT_BYTES), lambdaContext());
 
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(finalJob()).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('the limit is 1048576 bytes') });
@@ -221,7 +219,7 @@ describe('ingest handler (A19)', () => {
   test('a file overwritten with one over 1 MB after the event is refused before its body is read', async () => {
     files.set('grown.json', 'x'.repeat(MAX_OBJECT_BYTES + 10));
 
-    await handler(uploaded('grown.json', 100));
+    await handler(uploaded('grown.json', 100), lambdaContext());
 
     expect(finalJob()).toMatchObject({ status: 'FAILED', reason: expect.stringContaining('is 1048586 bytes') });
   });
@@ -229,13 +227,13 @@ describe('ingest handler (A19)', () => {
   test('a file that is not UTF-8 text ends FAILED', async () => {
     s3.on(GetObjectCommand).resolves({ ContentLength: 2, Body: { transformToByteArray: async () => new Uint8Array([0xc3, 0x28]) } as never });
 
-    await handler(uploaded('latin1.csv', 2));
+    await handler(uploaded('latin1.csv', 2), lambdaContext());
 
     expect(finalJob()).toMatchObject({ status: 'FAILED', reason: 'the file is not UTF-8 text' });
   });
 
   test('a file deleted before it was read ends FAILED', async () => {
-    await handler(uploaded('gone.json', 10));
+    await handler(uploaded('gone.json', 10), lambdaContext());
 
     expect(finalJob()).toMatchObject({ status: 'FAILED', reason: 'the file was deleted before it could be read' });
   });
@@ -244,7 +242,7 @@ describe('ingest handler (A19)', () => {
     files.set('clicks.json', JSON.stringify([{ clickedAt: '2024-05-01T10:00:00Z' }]));
     ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
 
-    await expect(handler(uploaded('clicks.json'))).rejects.toThrow('Throughput exceeds the current capacity');
+    await expect(handler(uploaded('clicks.json'), lambdaContext())).rejects.toThrow('Throughput exceeds the current capacity');
     expect(jobStatuses()).toEqual(['PROCESSING']);
   });
 
@@ -252,79 +250,70 @@ describe('ingest handler (A19)', () => {
     files.set('bad.json', JSON.stringify([{ clickedAt: 'never' }]));
     sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: 'record-0', Code: 'InternalError', SenderFault: false }] });
 
-    await expect(handler(uploaded('bad.json'))).rejects.toThrow(/1 rejected records of .*bad\.json could not be sent to the rejects queue \(record-0: InternalError\)/);
+    await expect(handler(uploaded('bad.json'), lambdaContext())).rejects.toThrow(/1 rejected records of .*bad\.json could not be sent to the rejects queue \(record-0: InternalError\)/);
     expect(jobStatuses()).toEqual(['PROCESSING']);
   });
+  describe('CSV as spreadsheets and partners write it (csv-parse)', () => {
+    test('a quoted field keeps its commas: the comma does not split it into another column', async () => {
+      files.set('quoted.csv', [
+        'clickedAt,page,idempotencyKey',
+        '"2024-05-01T10:00:00Z","home","partner-click-0001"',
+        '"2024-05-01T11:00:00Z",home,"partner,click,0002"',
+      ].join('\n'));
+
+      await handler(uploaded('quoted.csv'), lambdaContext());
+
+      expect(finalJob()).toMatchObject({ status: 'COMPLETED', accepted: 1, duplicates: 0, rejected: 1 });
+      expect(countedKeys()).toEqual(['CLICK#partner-click-0001']);
+      // Three fields, the last one with its commas: rejected for what it holds, not for its shape.
+      expect(rejects).toEqual([{
+        bucket: BUCKET, key: 'quoted.csv', index: 1,
+        reason: 'click detail "idempotencyKey" must be 8–200 letters, digits or :_./#-',
+        record: { clickedAt: '2024-05-01T11:00:00Z', page: 'home', idempotencyKey: 'partner,click,0002' },
+      }]);
+    });
+
+    test('CRLF line endings (a Windows export): no field ends with a carriage return', async () => {
+      files.set('windows.csv', 'clickedAt,page,idempotencyKey\r\n2024-05-01T10:00:00Z,pricing,crlf-click-0001\r\n2024-05-01T11:00:00Z,home,crlf-click-0002\r\n');
+
+      await handler(uploaded('windows.csv'), lambdaContext());
+
+      expect(finalJob()).toMatchObject({ status: 'COMPLETED', accepted: 2, rejected: 0 });
+      expect(countedKeys().sort()).toEqual(['CLICK#crlf-click-0001', 'CLICK#crlf-click-0002']);
+      expect(Object.fromEntries(views)).toEqual({ 'VIEWS#home/REGION#eu-west-1': 1, 'VIEWS#pricing/REGION#eu-west-1': 1 });
+    });
+
+    test('a UTF-8 byte-order mark before the header (an Excel "CSV UTF-8" export) is not part of the first column\'s name', async () => {
+      files.set('excel.csv', '\uFEFFclickedAt,page\r\n2024-05-01T10:00:00Z,home\r\n');
+
+      await handler(uploaded('excel.csv'), lambdaContext());
+
+      expect(finalJob()).toMatchObject({ status: 'COMPLETED', accepted: 1, rejected: 0 });
+    });
+
+    test('ragged rows: missing trailing fields take their defaults, an extra field rejects the row with its line', async () => {
+      files.set('ragged.csv', [
+        'clickedAt,page,idempotencyKey',
+        '2024-05-01T10:00:00Z',
+        '2024-05-01T11:00:00Z,pricing',
+        '2024-05-01T12:00:00Z,pricing,ragged-click-0001,extra',
+      ].join('\n'));
+
+      await handler(uploaded('ragged.csv'), lambdaContext());
+
+      expect(finalJob()).toMatchObject({ status: 'COMPLETED', accepted: 2, rejected: 1 });
+      expect(Object.fromEntries(views)).toEqual({ 'VIEWS#home/REGION#eu-west-1': 1, 'VIEWS#pricing/REGION#eu-west-1': 1 });
+      expect(countedKeys().filter((key) => key.startsWith('CLICK#ingest:'))).toHaveLength(2);
+      expect(rejects).toEqual([{
+        bucket: BUCKET, key: 'ragged.csv', index: 2,
+        reason: 'CSV line 4 has 4 fields but the header names 3 columns',
+        record: ['2024-05-01T12:00:00Z', 'pricing', 'ragged-click-0001', 'extra'],
+      }]);
+    });
+  });
 });
 
-describe('parseCsv', () => {
-  test('reads quoted fields with commas, escaped quotes and line breaks, trims, and skips blank lines', () => {
-    const text = 'a,b,c\r\n\r\n  1 , "two, three" ,"say ""hi"""\n\n"multi\nline",,x\n';
-    expect(parseCsv(text)).toEqual([
-      { line: 1, fields: ['a', 'b', 'c'] },
-      { line: 3, fields: ['1', 'two, three', 'say "hi"'] },
-      { line: 5, fields: ['multi\nline', '', 'x'] },
-    ]);
-  });
-
-  test('a last line without a line break is a row', () => {
-    expect(parseCsv('a,b\n1,"2"')).toEqual([{ line: 1, fields: ['a', 'b'] }, { line: 2, fields: ['1', '2'] }]);
-  });
-
-  test('a quote inside an unquoted field is kept as it is', () => {
-    expect(parseCsv('5" screen,x')).toEqual([{ line: 1, fields: ['5" screen', 'x'] }]);
-  });
-
-  test.each([
-    ['a quote that is never closed', 'a,b\n1,"2\n3', 'CSV line 2: a quoted field is never closed'],
-    ['text after a closing quote', 'a,b\n1,"2"x', 'CSV line 2: unexpected text after a closing quote'],
-  ])('refuses %s', (_, text, message) => {
-    expect(() => parseCsv(text)).toThrow(UnreadableFile);
-    expect(() => parseCsv(text)).toThrow(message);
-  });
-});
-
-describe('records and validation', () => {
-  const source: IngestSource = { bucket: BUCKET, key: 'clicks.csv', region: REGION, now: new Date('2024-05-02T00:00:00Z') };
-
-  test('CSV records: empty or missing trailing optional fields are "not given", and the header may be in any order', () => {
-    expect(csvRecords('page,clickedAt,idempotencyKey\n,2024-05-01T10:00:00Z,\nabout,2024-05-01T11:00:00Z')).toEqual([
-      { record: { clickedAt: '2024-05-01T10:00:00Z' } },
-      { record: { page: 'about', clickedAt: '2024-05-01T11:00:00Z' } },
-    ]);
-    expect(() => csvRecords('clickedAt,page,page\n')).toThrow('the CSV header names the column "page" twice');
-  });
-
-  test('JSON records: one per array element', () => {
-    expect(jsonRecords('[{"clickedAt":"2024-05-01T10:00:00Z"}, 3]')).toEqual([{ record: { clickedAt: '2024-05-01T10:00:00Z' } }, { record: 3 }]);
-  });
-
-  test('a valid record becomes a click of this region, with the home page and a derived key by default', () => {
-    const { accepted, rejected } = toClickRecords([{ record: { clickedAt: ' 2024-05-01T12:00:00+02:00 ' } }], source);
-    expect(rejected).toEqual([]);
-    expect(accepted).toEqual([{
-      index: 0,
-      click: { page: 'home', region: REGION, idempotencyKey: derivedIdempotencyKey(BUCKET, 'clicks.csv', 0), clickedAt: '2024-05-01T10:00:00.000Z' },
-    }]);
-  });
-
-  test.each([
-    [{ clickedAt: '2024-05-02T01:00:00Z' }, '"clickedAt" is in the future'],
-    [{ clickedAt: '2024-05-01T10:00:00' }, '"clickedAt" is not an ISO 8601 date-time with a time zone, e.g. 2024-05-01T12:00:00Z'],
-    [{ clickedAt: '2024-05-01T10:00:00Z', page: 7 }, '"page" must be a string'],
-    [{ clickedAt: '2024-05-01T10:00:00Z', idempotencyKey: 'short' }, 'click detail "idempotencyKey" must be 8–200 letters, digits or :_./#-'],
-    [null, 'the record is not an object with a "clickedAt" field'],
-  ])('rejects %j: %s', (record, reason) => {
-    expect(toClickRecords([{ record }], source)).toEqual({ accepted: [], rejected: [{ index: 0, reason, record }] });
-  });
-
-  test('derived idempotency keys are deterministic per bucket, key and position, and valid click keys', () => {
-    const key = derivedIdempotencyKey(BUCKET, 'clicks.csv', 0);
-    expect(key).toMatch(/^ingest:[0-9a-f]{32}$/);
-    expect(derivedIdempotencyKey(BUCKET, 'clicks.csv', 0)).toBe(key);
-    expect(new Set([key, derivedIdempotencyKey(BUCKET, 'clicks.csv', 1), derivedIdempotencyKey(BUCKET, 'other.csv', 0), derivedIdempotencyKey('other-bucket', 'clicks.csv', 0)]).size).toBe(4);
-  });
-
+describe('event keys and rejected records', () => {
   test('S3 event keys are URL-decoded, with "+" for spaces', () => {
     expect(objectKeyOf({ s3: { object: { key: 'a+b%2Bc%20d%C3%A9.csv' } } } as never)).toBe('a b+c dé.csv');
   });

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureOutput, metricNames } from '../support/output';
+import { lambdaContext } from './lambda-context';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, {
@@ -60,7 +61,7 @@ describe('POST /login', () => {
   test('valid credentials answer the tokens and the attempt is recorded as a success', async () => {
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: TOKENS });
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({ idToken: 'id.token.value', accessToken: 'access.token.value', expiresIn: 3600, tokenType: 'Bearer' });
@@ -81,8 +82,8 @@ describe('POST /login', () => {
       .rejectsOnce(cognitoError('UserNotFoundException'))
       .rejectsOnce(cognitoError('NotAuthorizedException'));
 
-    const unknownUser = await handler(credentials('nobody@example.com'));
-    const wrongPassword = await handler(credentials(USERNAME, 'wrong password'));
+    const unknownUser = await handler(credentials('nobody@example.com'), lambdaContext());
+    const wrongPassword = await handler(credentials(USERNAME, 'wrong password'), lambdaContext());
 
     expect(unknownUser.statusCode).toBe(401);
     expect(wrongPassword.statusCode).toBe(401);
@@ -102,7 +103,7 @@ describe('POST /login', () => {
   test.each(['UserNotConfirmedException', 'PasswordResetRequiredException'])('%s is the same 401, so it does not reveal that the user exists', async (name) => {
     cognito.on(InitiateAuthCommand).rejects(cognitoError(name));
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body!)).toEqual({ error: 'invalid username or password' });
@@ -112,7 +113,7 @@ describe('POST /login', () => {
   test('a user who must change their password gets a 403 and the attempt counts as failed', async () => {
     cognito.on(InitiateAuthCommand).resolves({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 'session' });
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(403);
     expect(JSON.parse(response.body!)).toEqual({ error: 'password change required' });
@@ -123,7 +124,7 @@ describe('POST /login', () => {
   test('Cognito throttling answers 429 and is recorded', async () => {
     cognito.on(InitiateAuthCommand).rejects(cognitoError('TooManyRequestsException'));
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(429);
     expect(JSON.parse(response.body!)).toEqual({ error: 'too many attempts, try again later' });
@@ -133,7 +134,7 @@ describe('POST /login', () => {
   test('any other Cognito error is a 500 that reveals nothing, and the attempt is still recorded', async () => {
     cognito.on(InitiateAuthCommand).rejects(cognitoError('InternalErrorException'));
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });
@@ -144,7 +145,7 @@ describe('POST /login', () => {
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: TOKENS });
     db.on(PutCommand).rejects(new Error('ProvisionedThroughputExceeded'));
 
-    const response = await handler(credentials());
+    const response = await handler(credentials(), lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('token');
@@ -154,7 +155,7 @@ describe('POST /login', () => {
     cognito.on(InitiateAuthCommand).resolves({ AuthenticationResult: TOKENS });
     const body = Buffer.from(JSON.stringify({ username: USERNAME, password: PASSWORD })).toString('base64');
 
-    const response = await handler(loginEvent(body, true));
+    const response = await handler(loginEvent(body, true), lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(cognito.commandCalls(InitiateAuthCommand)[0].args[0].input.AuthParameters).toEqual({ USERNAME, PASSWORD });
@@ -178,7 +179,7 @@ describe('POST /login', () => {
     ['a password over 256 characters', JSON.stringify({ username: USERNAME, password: 'p'.repeat(257) }), 400],
     ['a body over 4 KB', JSON.stringify({ username: USERNAME, password: PASSWORD, padding: 'x'.repeat(5000) }), 413],
   ])('%s is rejected before Cognito is called, and nothing is recorded', async (_case, body, status) => {
-    const response = await handler(loginEvent(body));
+    const response = await handler(loginEvent(body), lambdaContext());
 
     expect(response.statusCode).toBe(status);
     expect(JSON.parse(response.body!).error).toEqual(expect.any(String));
@@ -193,10 +194,10 @@ describe('POST /login', () => {
       .rejectsOnce(cognitoError('NotAuthorizedException'))
       .rejectsOnce(cognitoError('InternalErrorException'));
 
-    await handler(credentials());
-    await handler(credentials());
-    await handler(credentials());
-    await handler(loginEvent(JSON.stringify({ username: 'not-an-email', password: PASSWORD })));
+    await handler(credentials(), lambdaContext());
+    await handler(credentials(), lambdaContext());
+    await handler(credentials(), lambdaContext());
+    await handler(loginEvent(JSON.stringify({ username: 'not-an-email', password: PASSWORD })), lambdaContext());
 
     const logs = output();
     expect(logs).toContain('req-1');

@@ -12,6 +12,7 @@ import {
   createNotifier, deliver, failureKind, formatAlarm, formatNotice, formatReleaseCheck, parseAlarmChange, parseWebhookUrl, ConfigurationError,
   type NotifierDependencies,
 } from '../../lambda/notifier';
+import { lambdaContext } from './lambda-context';
 
 const SECRET_TOKEN = 'XyZsecretTOKEN0123456789';
 const WEBHOOK_URL = `https://hooks.slack.com/services/T0001/B0002/${SECRET_TOKEN}`;
@@ -125,7 +126,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
     const fetch = fakeFetch(200);
     const { handler, sleeps } = harness(fetch);
 
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
 
     expect(fetch).toHaveBeenCalledTimes(1);
     const [url, init] = fetch.mock.calls[0];
@@ -152,7 +153,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
   test('a 500 is retried after 250 ms and the second, successful attempt is recorded', async () => {
     const { handler, sleeps } = harness(fakeFetch(500, 200));
 
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
 
     expect(sleeps).toEqual([250]);
     expect(deliveryRecords()[0]).toMatchObject({ outcome: 'delivered', attempts: 2, httpStatus: 200 });
@@ -162,7 +163,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
     const fetch = fakeFetch(503, 503, 503);
     const { handler, sleeps } = harness(fetch);
 
-    const failure = await handler(snsEvent()).catch((error: Error) => error);
+    const failure = await handler(snsEvent(), lambdaContext()).catch((error: Error) => error);
 
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain(ALARM_NAME);
@@ -176,7 +177,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
     const fetch = fakeFetch(400);
     const { handler, sleeps } = harness(fetch);
 
-    await expect(handler(snsEvent())).rejects.toThrow(/Slack delivery failed/);
+    await expect(handler(snsEvent(), lambdaContext())).rejects.toThrow(/Slack delivery failed/);
 
     expect(fetch).toHaveBeenCalledTimes(1);
     expect(sleeps).toEqual([]);
@@ -186,7 +187,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
   test('a network error is retried, and the log names the error, not its message', async () => {
     const { handler, sleeps } = harness(fakeFetch(networkError(), 200));
 
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
 
     expect(sleeps).toEqual([250]);
     expect(deliveryRecords()[0]).toMatchObject({ outcome: 'delivered', attempts: 2 });
@@ -197,7 +198,7 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
     const fetch = fakeFetch(200);
     const { handler } = harness(fetch);
 
-    await handler(snsEvent('Testing the alarm topic', 'Hello'));
+    await handler(snsEvent('Testing the alarm topic', 'Hello'), lambdaContext());
 
     expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ text: ':information_source: Hello\nTesting the alarm topic' });
     expect(deliveryRecords()[0]).toMatchObject({ pk: 'DELIVERY#sns-notice', outcome: 'delivered', region: 'us-east-1' });
@@ -205,8 +206,8 @@ describe('the alarm path: SNS → Slack → delivery record', () => {
   });
 
   test('emits SlackDeliveries and SlackDeliveryFailures', async () => {
-    await harness(fakeFetch(200)).handler(snsEvent());
-    await harness(fakeFetch(404)).handler(snsEvent()).catch(() => undefined);
+    await harness(fakeFetch(200)).handler(snsEvent(), lambdaContext());
+    await harness(fakeFetch(404)).handler(snsEvent(), lambdaContext()).catch(() => undefined);
 
     const emitted = output.filter((line) => line.includes('_aws')).map((line) => JSON.parse(line));
     expect(emitted.map((metric) => metric._aws.CloudWatchMetrics[0].Metrics[0].Name)).toEqual(['SlackDeliveries', 'SlackDeliveryFailures']);
@@ -218,14 +219,14 @@ describe('the webhook secret', () => {
   test('is read once and reused for 5 minutes, then read again', async () => {
     const { handler, advance } = harness(fakeFetch(200, 200, 200));
 
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
     advance(5 * 60 * 1000 - 1);
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe(process.env.WEBHOOK_SECRET_ARN);
 
     advance(1);
-    await handler(snsEvent());
+    await handler(snsEvent(), lambdaContext());
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
@@ -238,7 +239,7 @@ describe('the webhook secret', () => {
     const fetch = fakeFetch();
     const { handler } = harness(fetch);
 
-    await expect(handler(snsEvent())).rejects.toThrow('ConfigurationError');
+    await expect(handler(snsEvent(), lambdaContext())).rejects.toThrow('ConfigurationError');
 
     expect(fetch).not.toHaveBeenCalled();
     expect(deliveryRecords()[0]).toMatchObject({ outcome: 'failed', attempts: 0, failureReason: 'ConfigurationError' });
@@ -249,8 +250,8 @@ describe('the webhook secret', () => {
     secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'not a url' }).resolves({ SecretString: WEBHOOK_URL });
     const { handler } = harness(fakeFetch(200));
 
-    await expect(handler(snsEvent())).rejects.toThrow();
-    await handler(snsEvent());
+    await expect(handler(snsEvent(), lambdaContext())).rejects.toThrow();
+    await handler(snsEvent(), lambdaContext());
 
     expect(deliveryRecords().map((record) => record.outcome)).toEqual(['failed', 'delivered']);
   });
@@ -360,7 +361,7 @@ describe('the release check alarm (CHECK_ALARM_NAME)', () => {
 
   test('its ALARM is posted as one short informational line, and recorded as delivered', async () => {
     const fetch = fakeFetch(200);
-    await harness(fetch).handler(snsEvent(checkAlarm()));
+    await harness(fetch).handler(snsEvent(checkAlarm()), lambdaContext());
 
     expect(JSON.parse(String(fetch.mock.calls[0][1]?.body))).toEqual({ text: ':white_check_mark: release check: alarm path works in us-east-1, no action needed' });
     expect(deliveryRecords()).toEqual([expect.objectContaining({ pk: `DELIVERY#${CHECK_ALARM}`, outcome: 'delivered', state: 'ALARM' })]);
@@ -368,7 +369,7 @@ describe('the release check alarm (CHECK_ALARM_NAME)', () => {
 
   test('its return to OK is recorded but not posted', async () => {
     const fetch = fakeFetch();
-    await harness(fetch).handler(snsEvent(checkAlarm({ NewStateValue: 'OK', OldStateValue: 'ALARM' })));
+    await harness(fetch).handler(snsEvent(checkAlarm({ NewStateValue: 'OK', OldStateValue: 'ALARM' })), lambdaContext());
 
     expect(fetch).not.toHaveBeenCalled();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
@@ -378,7 +379,7 @@ describe('the release check alarm (CHECK_ALARM_NAME)', () => {
 
   test('another alarm is posted as usual, OK included', async () => {
     const fetch = fakeFetch(200);
-    await harness(fetch).handler(snsEvent(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM' })));
+    await harness(fetch).handler(snsEvent(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM' })), lambdaContext());
 
     expect(JSON.parse(String(fetch.mock.calls[0][1]?.body)).text).toContain(`:white_check_mark: OK — ${ALARM_NAME} (us-east-1)`);
   });
@@ -402,17 +403,17 @@ describe('failure kinds in the delivery record (what the post-deploy check gates
     ];
     for (const [outcomes, kind] of cases) {
       db.resetHistory();
-      await harness(fakeFetch(...outcomes)).handler(snsEvent()).catch(() => undefined);
+      await harness(fakeFetch(...outcomes)).handler(snsEvent(), lambdaContext()).catch(() => undefined);
       expect([outcomes, deliveryRecords()[0].failureKind]).toEqual([outcomes, kind]);
     }
     db.resetHistory();
-    await harness(fakeFetch(200)).handler(snsEvent());
+    await harness(fakeFetch(200)).handler(snsEvent(), lambdaContext());
     expect(deliveryRecords()[0].failureKind).toBeUndefined();
   });
 
   test('a secret that is not a URL, or a host that does not resolve, is misconfigured', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'not a url' });
-    await harness(fakeFetch()).handler(snsEvent()).catch(() => undefined);
+    await harness(fakeFetch()).handler(snsEvent(), lambdaContext()).catch(() => undefined);
     expect(deliveryRecords()[0]).toMatchObject({ outcome: 'failed', attempts: 0, failureKind: 'misconfigured' });
     expect(failureKind({ outcome: 'failed', attempts: 3, reason: 'TypeError/ENOTFOUND' })).toBe('misconfigured');
     expect(failureKind({ outcome: 'failed', attempts: 3, reason: 'TypeError/EAI_AGAIN' })).toBe('unavailable');

@@ -1,5 +1,7 @@
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext } from './lambda-context';
 
 Object.assign(process.env, {
   AWS_REGION: 'us-east-1',
@@ -20,7 +22,7 @@ describe('GET /regions (A21)', () => {
       asked.push(`${region} ${input.Name}`);
       return { Parameter: { Value: `https://${region}.example/` } };
     });
-    const response = await regions.handler();
+    const response = await regions.handler({} as APIGatewayProxyEventV2, lambdaContext());
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({ regions: [
       { region: 'us-east-1', apiUrl: 'https://us-east-1.example' },

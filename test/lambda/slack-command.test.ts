@@ -15,6 +15,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { commandReply, handler, parseCommand, resetCaches, statusLine } from '../../lambda/slack-command';
 import { slackSignature } from '../../lambda/shared/slack-signature';
+import { lambdaContext } from './lambda-context';
 
 const SECRET = 'slack-signing-secret-0123456789abcdef';
 const REGIONS = ['us-east-1', 'us-west-2'];
@@ -95,20 +96,20 @@ describe('signature checks: a bad request gets 401 and changes nothing', () => {
   };
 
   test('forged (signed with another secret)', async () => {
-    expect(reply(await handler(command('fail us-west-2', { secret: 'not-the-secret' })))).toEqual({ status: 401, body: { error: 'invalid Slack signature' } });
+    expect(reply(await handler(command('fail us-west-2', { secret: 'not-the-secret' }), lambdaContext()))).toEqual({ status: 401, body: { error: 'invalid Slack signature' } });
     expectNothingChanged();
     expect(db.commandCalls(PutCommand)).toHaveLength(0);
   });
 
   test('stale (timestamp older than 5 minutes) and from the future', async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(reply(await handler(command('fail us-west-2', { timestamp: now - 301 })))).toEqual({ status: 401, body: { error: 'request timestamp is more than 5 minutes off' } });
-    expect(reply(await handler(command('fail us-west-2', { timestamp: now + 301 }))).status).toBe(401);
+    expect(reply(await handler(command('fail us-west-2', { timestamp: now - 301 }), lambdaContext()))).toEqual({ status: 401, body: { error: 'request timestamp is more than 5 minutes off' } });
+    expect(reply(await handler(command('fail us-west-2', { timestamp: now + 301 }), lambdaContext())).status).toBe(401);
     expectNothingChanged();
   });
 
   test('unsigned (no signature headers)', async () => {
-    expect(reply(await handler(command('fail us-west-2', { headers: { 'content-type': 'application/x-www-form-urlencoded' } })))).toEqual({ status: 401, body: { error: 'missing Slack signature headers' } });
+    expect(reply(await handler(command('fail us-west-2', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }), lambdaContext()))).toEqual({ status: 401, body: { error: 'missing Slack signature headers' } });
     expectNothingChanged();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
@@ -116,9 +117,9 @@ describe('signature checks: a bad request gets 401 and changes nothing', () => {
   test('replayed (the same signature again): the seen-signature record refuses it', async () => {
     const event = command('fail us-west-2');
     ssm.on(PutParameterCommand).resolves({});
-    expect(reply(await handler(event)).status).toBe(200);
+    expect(reply(await handler(event, lambdaContext())).status).toBe(200);
     db.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    expect(reply(await handler(event))).toEqual({ status: 401, body: { error: 'request already received' } });
+    expect(reply(await handler(event, lambdaContext()))).toEqual({ status: 401, body: { error: 'request already received' } });
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(1);
     const [put] = db.commandCalls(PutCommand);
     expect(put.args[0].input).toMatchObject({
@@ -131,31 +132,31 @@ describe('signature checks: a bad request gets 401 and changes nothing', () => {
   test('a body tampered with after signing is forged', async () => {
     const event = command('status');
     event.body = Buffer.from(`${Buffer.from(event.body!, 'base64').toString()}&text=fail+us-west-2`).toString('base64');
-    expect(reply(await handler(event)).status).toBe(401);
+    expect(reply(await handler(event, lambdaContext())).status).toBe(401);
   });
 
   test('a plain (not base64) body verifies too', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"failing":false}' } });
-    expect(reply(await handler(command('status', { base64: false }))).status).toBe(200);
+    expect(reply(await handler(command('status', { base64: false }), lambdaContext())).status).toBe(200);
   });
 
   test('the signing secret is read once per execution environment', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"failing":false}' } });
-    await handler(command('status'));
-    await handler(command('help'));
+    await handler(command('status'), lambdaContext());
+    await handler(command('help'), lambdaContext());
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });
 
   test('an unreadable signing secret is a 500 that reveals nothing', async () => {
     secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('no secret'), { name: 'ResourceNotFoundException' }));
-    expect(reply(await handler(command('status')))).toEqual({ status: 500, body: { error: 'internal error' } });
+    expect(reply(await handler(command('status'), lambdaContext()))).toEqual({ status: 500, body: { error: 'internal error' } });
   });
 });
 
 describe('commands', () => {
   test('fail writes the target region\'s flag in that region, with who and when, and tells the channel', async () => {
     ssm.on(PutParameterCommand).resolves({});
-    const result = reply(await handler(command('fail us-west-2')));
+    const result = reply(await handler(command('fail us-west-2'), lambdaContext()));
     expect(result.status).toBe(200);
     expect(result.body).toEqual({ response_type: 'in_channel', text: expect.stringMatching(/^:rotating_light: alice failed \*us-west-2\* on purpose at \d{4}-.*Z: .*503/) });
     const [put] = ssm.commandCalls(PutParameterCommand);
@@ -166,14 +167,14 @@ describe('commands', () => {
 
   test('recover writes "not failing" and tells the channel', async () => {
     ssm.on(PutParameterCommand).resolves({});
-    const result = reply(await handler(command('recover us-east-1')));
+    const result = reply(await handler(command('recover us-east-1'), lambdaContext()));
     expect(result.body).toEqual({ response_type: 'in_channel', text: expect.stringMatching(/^:white_check_mark: alice recovered \*us-east-1\*/) });
     expect(JSON.parse(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value!)).toMatchObject({ failing: false, by: 'alice' });
   });
 
   test('a flag that cannot be written says so, ephemerally, and nothing changed', async () => {
     ssm.on(PutParameterCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    const result = reply(await handler(command('fail us-west-2')));
+    const result = reply(await handler(command('fail us-west-2'), lambdaContext()));
     expect(result).toEqual({ status: 200, body: { response_type: 'ephemeral', text: expect.stringContaining('Could not fail *us-west-2* (AccessDeniedException); nothing changed') } });
   });
 
@@ -183,7 +184,7 @@ describe('commands', () => {
       if (region === 'us-west-2') return { Parameter: { Value: '{"failing":true,"by":"alice","at":"2026-01-01T00:00:00.000Z"}' } };
       throw new ParameterNotFound({ message: 'not found', $metadata: {} });
     });
-    const result = reply(await handler(command('status')));
+    const result = reply(await handler(command('status'), lambdaContext()));
     expect(result).toEqual({ status: 200, body: { response_type: 'ephemeral', text: [
       ':white_check_mark: *us-east-1*: serving',
       ':rotating_light: *us-west-2*: failing on purpose (set by alice at 2026-01-01T00:00:00.000Z)',
@@ -191,8 +192,8 @@ describe('commands', () => {
   });
 
   test('unknown commands and regions get a helpful ephemeral 200 and change nothing', async () => {
-    expect(reply(await handler(command('explode')))).toEqual({ status: 200, body: { response_type: 'ephemeral', text: expect.stringContaining('Unknown command `explode`') } });
-    expect(reply(await handler(command('fail mars-1')))).toEqual({ status: 200, body: { response_type: 'ephemeral', text: expect.stringContaining('`mars-1` is not a region of this app') } });
+    expect(reply(await handler(command('explode'), lambdaContext()))).toEqual({ status: 200, body: { response_type: 'ephemeral', text: expect.stringContaining('Unknown command `explode`') } });
+    expect(reply(await handler(command('fail mars-1'), lambdaContext()))).toEqual({ status: 200, body: { response_type: 'ephemeral', text: expect.stringContaining('`mars-1` is not a region of this app') } });
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 });

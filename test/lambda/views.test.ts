@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext } from './lambda-context';
 
 // The handler reads its configuration when it is loaded, as it does in Lambda.
 Object.assign(process.env, { AWS_REGION: 'us-west-2', TABLE_NAME: 'regionalapp-test-table' });
@@ -36,7 +37,7 @@ describe('GET /views', () => {
       ],
     });
 
-    const response = await handler(viewsEvent);
+    const response = await handler(viewsEvent, lambdaContext());
 
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['cache-control']).toBe('no-store');
@@ -50,7 +51,7 @@ describe('GET /views', () => {
   test('a page nobody has viewed has 0 views', async () => {
     db.on(QueryCommand).resolves({ Items: [] });
 
-    const response = await handler(viewsEvent);
+    const response = await handler(viewsEvent, lambdaContext());
 
     expect(JSON.parse(response.body!)).toEqual({ views: 0, shards: [] });
   });
@@ -58,7 +59,7 @@ describe('GET /views', () => {
   test('a table that cannot be read is a 500 that reveals nothing', async () => {
     db.on(QueryCommand).rejects(Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/x is not authorized'), { name: 'AccessDeniedException' }));
 
-    const response = await handler(viewsEvent);
+    const response = await handler(viewsEvent, lambdaContext());
 
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({ error: 'internal error' });

@@ -48,7 +48,7 @@ describe('handler bundles (A18)', () => {
   test('a bundle loads and answers in a fresh Node process with nothing but itself', () => {
     const output = execFileSync(process.execPath, ['--input-type=module', '-e',
       `const { handler } = await import(${JSON.stringify(path.join(dir, 'health', 'index.mjs'))});
-       console.log(JSON.stringify(await handler()));`,
+       console.log(JSON.stringify(await handler({}, { functionName: "health", awsRequestId: "smoke" })));`,
     ], {
       // No credentials: the forced-failure flag cannot be read, which must not fail /health (it reads as not failing).
       env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', POWERTOOLS_LOG_LEVEL: 'SILENT', FORCED_FAILURE_PARAMETER: '/regionalapp/test/health/forced-failure' },
