@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -35,4 +35,16 @@ test('the README links the project\'s own docs', () => {
     expect(readme).toContain(`](${doc})`);
     expect(tracked).toContain(doc);
   }
+});
+
+test('every file or folder of the repository the README and docs/ name exists', () => {
+  const folders = new Set(tracked.filter((file) => file.includes('/')).map((file) => file.split('/')[0]));
+  const missing: string[] = [];
+  for (const doc of ['README.md', ...tracked.filter((file) => file.startsWith('docs/'))]) {
+    for (const [, named] of text(doc).matchAll(/`([\w.-]+\/[\w./-]*)(?:[:#][^`]*)?`/g)) {
+      if (!folders.has(named.split('/')[0]) || !/(\.\w+|\/)$/.test(named)) continue;
+      if (!existsSync(path.join(ROOT, named))) missing.push(`${doc}: ${named}`);
+    }
+  }
+  expect(missing).toEqual([]);
 });
