@@ -100,7 +100,8 @@ export async function handler(event: APIGatewayProxyEventV2WithJWTAuthorizer, co
     if (!(error instanceof BadRequest)) logger.error('click failed', { requestId, error: errorSummary(error) });
     return errorResponse(error);
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
 

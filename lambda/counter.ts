@@ -39,7 +39,8 @@ export async function handler(event: EventBridgeEvent<typeof CLICK_EVENT_DETAIL_
     metrics.addMetric(COUNT_METRICS[result], MetricUnit.Count, 1);
     return result;
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
 

@@ -59,7 +59,8 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     metrics.addMetric(METRIC.replayFailures, MetricUnit.Count, failed.length);
     return { batchItemFailures: failed.map((record) => ({ itemIdentifier: record.messageId })) };
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
 

@@ -30,6 +30,7 @@ export async function handler(_event: APIGatewayProxyEventV2, context: Context):
     if (current.failing) return json(FORCED_FAILURE_STATUS, { status: 'failing', ...forcedFailureBody(region, current) });
     return json(200, { status: 'ok', region });
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }

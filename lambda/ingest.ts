@@ -55,7 +55,8 @@ export async function handler(event: S3Event, context: Context): Promise<void> {
       await ingestFile(record);
     }
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
 

@@ -133,7 +133,8 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     if (!(error instanceof BadRequest)) logger.error('login failed', { requestId, error: errorSummary(error) });
     return errorResponse(error);
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
 

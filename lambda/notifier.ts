@@ -397,7 +397,8 @@ export function createNotifier(overrides: Partial<NotifierDependencies> = {}): (
         if (result.outcome === 'failed') failures.push(`${result.name} (${result.attempts} attempt(s): ${result.reason})`);
       }
     } finally {
-      metrics.publishStoredMetrics();
+      // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
     // Thrown so the failure counts in the function's Errors metric; the record above says why.
     if (failures.length > 0) throw new Error(`Slack delivery failed for ${failures.join(', ')}`);

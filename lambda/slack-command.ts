@@ -216,6 +216,7 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context): 
     logger.error('slack command failed', { error: errorSummary(error) });
     return json(500, { error: 'internal error' });
   } finally {
-    metrics.publishStoredMetrics();
+    // Guarded: an empty flush (a rejected request) would only log a Powertools warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }
 }
