@@ -36,17 +36,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BUNDLE_OPTIONS, HANDLERS, type HandlerName } from '../lib/handler-bundles';
+import { LAMBDA_RUNTIME as FUNCTION_RUNTIME } from '../lib/regional-function';
 import { formatTable, measureInterleaved, round, runCommand, type BenchContext, type BenchResult, type Benchmark, type Contender, type Summary } from './timing';
 
 /** T2: every handler's cold import ≥ 2× faster than its default-bundled twin. */
-export const IMPORT_TARGET = 2;
+const IMPORT_TARGET = 2;
 
 /** Fresh processes per variant per handler: 7 by default; with `--runs N`, max(N, 5). */
 const DEFAULT_SAMPLES = 7;
 const MIN_SAMPLES = 5;
 
 /** The Lambda runtime our functions use (lib/regional-function.ts) and the esbuild target NodejsFunction derives from it. */
-const LAMBDA_RUNTIME = 'nodejs24.x';
+const LAMBDA_RUNTIME = FUNCTION_RUNTIME.name;
 const DEFAULT_TARGET = 'node24';
 
 const SMITHY_FLAG = '@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages';

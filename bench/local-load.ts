@@ -35,7 +35,7 @@ const RELOAD_EVERY = 10;
 const REQUEST_TIMEOUT_MS = 30_000;
 const START_TIMEOUT_MS = 180_000;
 /** The issue's target: POST /click p95 at 50 virtual users. */
-export const CLICK_P95_TARGET_MS = 2_000;
+const CLICK_P95_TARGET_MS = 2_000;
 
 type Outcome = 'ok' | 'throttled' | 'deliberate' | 'failed';
 
@@ -126,7 +126,7 @@ async function virtualUser(apiUrl: string, token: string, startAt: number, deadl
   }
 }
 
-export interface LoadFigures {
+interface LoadFigures {
   /** The measured window, after the warm-up. */
   readonly routes: Record<string, RouteFigures>;
   /** The first WARMUP_SECONDS: every environment's cold start, the emulators' and this process's JIT. */
@@ -134,7 +134,7 @@ export interface LoadFigures {
 }
 
 /** VIRTUAL_USERS over the environment's regions (alternately): WARMUP_SECONDS, then `seconds` measured. */
-export async function applyLoad(endpoints: Endpoints, seconds: number): Promise<LoadFigures> {
+async function applyLoad(endpoints: Endpoints, seconds: number): Promise<LoadFigures> {
   const regions = Object.values(endpoints.regions);
   const tokens = await Promise.all(regions.map((region) => signIn(region.api, region.user)));
   const samples: Sample[] = [];

@@ -24,10 +24,10 @@ import * as path from 'node:path';
 import { formatTable, measureInterleaved, round, timeCommand, type BenchContext, type BenchResult, type Benchmark, type Contender } from './timing';
 
 /** The speed-up T1 asks of our synth over the default ts-node synth. */
-export const SYNTH_TARGET = 4;
+const SYNTH_TARGET = 4;
 
 /** `cdk init app --language typescript` puts exactly this in cdk.json. */
-export const CDK_INIT_APP = 'npx ts-node --prefer-ts-exts bin/app.ts';
+const CDK_INIT_APP = 'npx ts-node --prefer-ts-exts bin/app.ts';
 
 const OURS = 'ours (cdk.json app)';
 const DEFAULT = 'cdk init default (ts-node)';

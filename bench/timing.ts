@@ -24,14 +24,14 @@ const OUTPUT_KEPT = 64 * 1024;
 const TAIL_LINES = 25;
 
 /** A command that exited non-zero (or timed out): its message ends with the tail of its stderr. */
-export class CommandFailed extends Error {}
+class CommandFailed extends Error {}
 
 /** The last `lines` lines of `text`, without trailing blank lines. */
-export function tail(text: string, lines = TAIL_LINES): string {
+function tail(text: string, lines = TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export function quote(spec: Pick<CommandSpec, 'command' | 'args'>): string {
+function quote(spec: Pick<CommandSpec, 'command' | 'args'>): string {
   return [spec.command, ...spec.args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, "'\\''")}'`)).join(' ');
 }
 
@@ -103,14 +103,14 @@ export interface Summary {
   readonly max: number;
 }
 
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-export function summarize(samples: readonly number[]): Summary {
+function summarize(samples: readonly number[]): Summary {
   return { samples: [...samples], median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
 }
 

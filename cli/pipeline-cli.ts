@@ -28,7 +28,7 @@ export function pipelineClientRegion(env: NodeJS.ProcessEnv = process.env, confi
   return env.AWS_REGION || configured;
 }
 /** The wave stage (`wave` rollout); with `sequential` rollout pass --stage RegionalApp-<region>. */
-export const DEFAULT_ROLLBACK_STAGE = APP_WAVE_NAME;
+const DEFAULT_ROLLBACK_STAGE = APP_WAVE_NAME;
 
 /** Enough history for a glance; `--to` accepts any older execution id. */
 const RECENT_EXECUTIONS_SHOWN = 5;
@@ -37,7 +37,7 @@ const MAX_EXECUTION_PAGES = 5;
 
 const APPROVE_HINT = 'waiting for approval — run: npm run pipeline -- approve';
 
-export const USAGE = `Usage: npm run pipeline -- <command> [options]
+const USAGE = `Usage: npm run pipeline -- <command> [options]
 
 Commands:
   status      show every stage and action, and the latest executions
@@ -73,9 +73,9 @@ const COMMAND_OPTIONS = {
   approve: { pipeline: 'value', stage: 'value', summary: 'value', reject: 'flag' },
 } as const satisfies Record<string, Record<string, 'value' | 'flag'>>;
 
-export type CommandName = keyof typeof COMMAND_OPTIONS;
+type CommandName = keyof typeof COMMAND_OPTIONS;
 
-export type ParsedArguments =
+type ParsedArguments =
   | UsageAnswer
   | {
       readonly kind: 'command';
@@ -92,7 +92,7 @@ function isHelp(arg: string): boolean {
   return arg === '--help' || arg === '-h';
 }
 
-export function parseArguments(argv: readonly string[]): ParsedArguments {
+function parseArguments(argv: readonly string[]): ParsedArguments {
   if (argv.some(isHelp)) return { kind: 'help' };
   const [command, ...rest] = argv;
   if (command === undefined) return { kind: 'usage-error', message: 'no command given' };
@@ -132,19 +132,19 @@ function usageProblem(error: unknown, command: string): string {
   }
 }
 
-export function resolvePipelineName(option: string | undefined, env: NodeJS.ProcessEnv): string {
+function resolvePipelineName(option: string | undefined, env: NodeJS.ProcessEnv): string {
   return option || env.PIPELINE_NAME || DEFAULT_PIPELINE_NAME;
 }
 
 // ---------------------------------------------------------------------------------------------
 // status
 
-export interface PipelineStatus {
+interface PipelineStatus {
   readonly state: GetPipelineStateOutput;
   readonly executions: readonly PipelineExecutionSummary[];
 }
 
-export async function fetchStatus(client: CodePipelineClient, pipelineName: string): Promise<PipelineStatus> {
+async function fetchStatus(client: CodePipelineClient, pipelineName: string): Promise<PipelineStatus> {
   const [state, history] = await Promise.all([
     client.send(new GetPipelineStateCommand({ name: pipelineName })),
     client.send(new ListPipelineExecutionsCommand({ pipelineName, maxResults: RECENT_EXECUTIONS_SHOWN })),
@@ -152,7 +152,7 @@ export async function fetchStatus(client: CodePipelineClient, pipelineName: stri
   return { state, executions: history.pipelineExecutionSummaries ?? [] };
 }
 
-export function formatStatus(pipelineName: string, status: PipelineStatus, now: Date): string {
+function formatStatus(pipelineName: string, status: PipelineStatus, now: Date): string {
   const stageRows = (status.state.stageStates ?? []).flatMap((stage) => [
     stageRow(stage),
     ...(stage.actionStates ?? []).map((action) => actionRow(action, now)),
@@ -212,18 +212,18 @@ function formatDuration(now: Date, since: Date): string {
 // ---------------------------------------------------------------------------------------------
 // rollback
 
-export interface RollbackRequest {
+interface RollbackRequest {
   readonly pipelineName: string;
   readonly stageName: string;
   readonly targetExecutionId?: string;
 }
 
-export interface RollbackResult {
+interface RollbackResult {
   readonly targetExecutionId: string;
   readonly rollbackExecutionId: string;
 }
 
-export async function rollbackStage(client: CodePipelineClient, request: RollbackRequest): Promise<RollbackResult> {
+async function rollbackStage(client: CodePipelineClient, request: RollbackRequest): Promise<RollbackResult> {
   const { pipelineName, stageName } = request;
   const targetExecutionId = request.targetExecutionId ?? (await findRollbackTarget(client, pipelineName, stageName));
   const response = await client.send(
@@ -232,7 +232,7 @@ export async function rollbackStage(client: CodePipelineClient, request: Rollbac
   return { targetExecutionId, rollbackExecutionId: response.pipelineExecutionId ?? '?' };
 }
 
-export async function findRollbackTarget(
+async function findRollbackTarget(
   client: CodePipelineClient,
   pipelineName: string,
   stageName: string,
@@ -277,7 +277,7 @@ async function currentStageExecutionId(
  * The newest successful standard execution older than the release the stage runs now.
  * `executions` is newest first, as ListPipelineExecutions returns it.
  */
-export function pickRollbackTarget(
+function pickRollbackTarget(
   executions: readonly PipelineExecutionSummary[],
   currentExecutionId: string | undefined,
 ): string | undefined {
@@ -298,7 +298,7 @@ export function pickRollbackTarget(
 // ---------------------------------------------------------------------------------------------
 // approve
 
-export interface WaitingApproval {
+interface WaitingApproval {
   readonly stageName: string;
   readonly actionName: string;
   readonly token: string;
@@ -310,7 +310,7 @@ function isWaitingApproval(action: ActionState): boolean {
 }
 
 /** The first waiting approval in pipeline order, optionally only in `stageName`. */
-export function findWaitingApproval(state: GetPipelineStateOutput, stageName?: string): WaitingApproval | undefined {
+function findWaitingApproval(state: GetPipelineStateOutput, stageName?: string): WaitingApproval | undefined {
   for (const stage of state.stageStates ?? []) {
     if (stageName !== undefined && stage.stageName !== stageName) continue;
     const action = (stage.actionStates ?? []).find(isWaitingApproval);
@@ -321,18 +321,18 @@ export function findWaitingApproval(state: GetPipelineStateOutput, stageName?: s
   return undefined;
 }
 
-export interface ApprovalRequest {
+interface ApprovalRequest {
   readonly pipelineName: string;
   readonly stageName?: string;
   readonly reject: boolean;
   readonly summary?: string;
 }
 
-export interface ApprovalOutcome extends Omit<WaitingApproval, 'token'> {
+interface ApprovalOutcome extends Omit<WaitingApproval, 'token'> {
   readonly status: 'Approved' | 'Rejected';
 }
 
-export async function answerApproval(client: CodePipelineClient, request: ApprovalRequest): Promise<ApprovalOutcome> {
+async function answerApproval(client: CodePipelineClient, request: ApprovalRequest): Promise<ApprovalOutcome> {
   const { pipelineName, stageName } = request;
   const state = await client.send(new GetPipelineStateCommand({ name: pipelineName }));
   const approval = findWaitingApproval(state, stageName);
@@ -380,7 +380,7 @@ const STAGE_ERROR_NAMES = new Set([
 ]);
 
 /** One readable line for any failure: SDK errors are mapped by name, and stack traces never shown. */
-export async function describeFailure(error: unknown, context: FailureContext): Promise<string> {
+async function describeFailure(error: unknown, context: FailureContext): Promise<string> {
   if (!(error instanceof Error)) return String(error);
   if (error instanceof CliError) return error.message;
   const { name, message } = error;

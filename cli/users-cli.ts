@@ -23,7 +23,7 @@ import type { AppConfig } from '../lib/config';
 import { PARAMETER_KEYS, parameterPath } from '../lib/names';
 import { answerUsage, CliError, isUsageAnswer, type UsageAnswer, type Writer } from './cli';
 
-export const USAGE = `Usage: npm run users -- <command> <email>
+const USAGE = `Usage: npm run users -- <command> <email>
 
 Commands:
   add <email>      create the user in every app region's user pool, or reset its password
@@ -75,7 +75,7 @@ export function localUserPoolAccess(project: string, endpoints: LocalEndpoints):
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-export type UsersCommand = 'add' | 'remove';
+type UsersCommand = 'add' | 'remove';
 
 export type ParsedArguments =
   | UsageAnswer
@@ -110,7 +110,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 }
 
 /** Why `email` cannot be a username here, or undefined when it can. */
-export function emailProblem(email: string): string | undefined {
+function emailProblem(email: string): string | undefined {
   if (email.length > MAX_EMAIL_LENGTH) return `"${email}" is longer than ${MAX_EMAIL_LENGTH} characters`;
   if (!isEmail(email)) return `"${email}" is not an email address (expected something like alice@example.com)`;
   return undefined;
@@ -216,7 +216,7 @@ const NETWORK_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECO
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'NotAuthorizedException']);
 
 /** One readable line for a failure in `region`; never a stack trace. */
-export function describeFailure(error: unknown, region: string): string {
+function describeFailure(error: unknown, region: string): string {
   if (!(error instanceof Error)) return `${region}: ${String(error)}`;
   if (error instanceof RegionError) return error.message;
   const { name, message } = error;

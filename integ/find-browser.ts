@@ -19,7 +19,7 @@ export const INSTALL_HINT = 'Install one (Debian/Ubuntu: `apt-get install -y chr
   + 'executable; set E2E_BROWSER=off to skip the browser test on purpose.';
 
 /** An executable regular file. */
-export function isExecutableFile(file: string): boolean {
+function isExecutableFile(file: string): boolean {
   try {
     if (!statSync(file).isFile()) return false;
     accessSync(file, constants.X_OK);

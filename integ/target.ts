@@ -74,7 +74,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): Target {
  * The peer region's own check-role credentials (PEER_AWS_*; local runs): each region's check role
  * may manage users in its own region only, as in the pipeline.
  */
-export interface PeerCredentials {
+interface PeerCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly sessionToken?: string;

@@ -11,14 +11,14 @@ import * as path from 'node:path';
 export const CONTEXT_KEY = 'regionalApp';
 
 /** The values a fresh clone ships with. They synthesize, and every deploy path refuses them. */
-export const PLACEHOLDER_ACCOUNT = '000000000000';
-export const PLACEHOLDER_CONNECTION_ARN =
+const PLACEHOLDER_ACCOUNT = '000000000000';
+const PLACEHOLDER_CONNECTION_ARN =
   'arn:aws:codeconnections:us-east-1:000000000000:connection/00000000-0000-0000-0000-000000000000';
-export const PLACEHOLDER_SLACK_ID = 'PLACEHOLDER';
+const PLACEHOLDER_SLACK_ID = 'PLACEHOLDER';
 
-export type RolloutMode = 'wave' | 'sequential';
+type RolloutMode = 'wave' | 'sequential';
 
-export interface SlackConfig {
+interface SlackConfig {
   /** Slack workspace (team) ID, as AWS Chatbot shows it after you authorize the workspace. */
   readonly workspaceId: string;
   /** Slack channel ID that receives pipeline notifications. */

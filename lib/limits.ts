@@ -9,7 +9,7 @@ import type { HandlerName } from './handler-bundles';
  */
 export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 /** Login is the brute-force target, so it is throttled hardest. */
-export const LOGIN_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
+const LOGIN_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
 export interface Throttle {
   /** Requests per second, steady state (the token bucket's refill rate). */

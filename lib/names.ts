@@ -32,7 +32,7 @@ export function bucketName(scope: NameScope, account: string, what: string): str
 }
 
 /** `<project>-<stage>-<what>`: for resources that are the same in every region (the global table). */
-export function globalName(scope: Omit<NameScope, 'region'>, what: string): string {
+function globalName(scope: Omit<NameScope, 'region'>, what: string): string {
   return `${scope.project}-${scope.stageName}-${what}`;
 }
 

@@ -9,6 +9,9 @@ import { acknowledge } from './nag';
 import { RESERVED_CONCURRENCY } from './limits';
 import { metricsNamespace, resourceName, type NameScope } from './names';
 
+/** The Lambda runtime of every function; its Node major is the one in .nvmrc, which everything else runs on. */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 export interface RegionalFunctionProps {
   /**
    * Which handler in `lambda/` this function runs. It also names the function (resourceName) and
@@ -53,7 +56,7 @@ export class RegionalFunction extends lambda.Function {
       description: props.description,
       code: lambda.Code.fromAsset(handlerBundlePath(props.handler)),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),

@@ -12,11 +12,11 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
 export const SITE_DIR = path.join(ROOT, 'site');
-export const SITE_SOURCE_DIR = path.join(SITE_DIR, 'src');
-export const SITE_BUILD_ROOT = path.join(ROOT, '.build', 'site');
+const SITE_SOURCE_DIR = path.join(SITE_DIR, 'src');
+const SITE_BUILD_ROOT = path.join(ROOT, '.build', 'site');
 
 /** The page's esbuild options: one minified ES module for current browsers. */
-export const SITE_BUNDLE_OPTIONS: BuildOptions = {
+const SITE_BUNDLE_OPTIONS: BuildOptions = {
   entryPoints: [path.join(SITE_SOURCE_DIR, 'app.ts')],
   bundle: true,
   platform: 'browser',

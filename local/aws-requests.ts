@@ -7,7 +7,7 @@
  * either and pass without a decision.
  */
 
-export interface AccessCheck {
+interface AccessCheck {
   readonly action: string;
   readonly resource: string;
 }

@@ -47,7 +47,7 @@ export interface CreateCheck {
 }
 
 /** The region's resources checked so far, in every stack, for rules that span resources. */
-export class RegionResources {
+class RegionResources {
   private readonly resources: ResourceToCreate[] = [];
 
   add(resource: ResourceToCreate): void {
@@ -89,7 +89,7 @@ export interface CreateChecksOptions {
   readonly onViolations?: (error: CreateCheckError) => void;
 }
 
-export const DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1000;
+const DEFAULT_LAMBDA_CONCURRENCY_QUOTA = 1000;
 export const CONCURRENCY_QUOTA_VARIABLE = 'LOCAL_LAMBDA_CONCURRENCY_QUOTA';
 
 /** The account's Concurrent executions quota here: LOCAL_LAMBDA_CONCURRENCY_QUOTA, else AWS's default. */
@@ -483,7 +483,7 @@ function* alarmEvaluation({ props }: ResourceToCreate): Iterable<Violation> {
 // ---------------------------------------------------------------------------------------------
 
 /** The services' own create-time rules; `lambdaConcurrencyQuota` is the region's Lambda quota. */
-export function serviceChecks(lambdaConcurrencyQuota: number): CreateCheck[] {
+function serviceChecks(lambdaConcurrencyQuota: number): CreateCheck[] {
   return [
     ...NAME_RULES.map(nameCheck),
     check(['AWS::Lambda::Function'], functionSettings),

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 /** A tool the local environment needs is not installed; the message says how to install it. */
 export class MissingToolError extends Error {}
 
-export const INSTALL_MOTO = 'Install moto server (Python ≥ 3.9): pip install "moto[server]>=5"  — then check that `moto_server --help` runs.';
-export const INSTALL_JAVA = 'Install a Java runtime ≥ 17 for DynamoDB Local: apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS) — then check that `java -version` runs.';
+const INSTALL_MOTO = 'Install moto server (Python ≥ 3.9): pip install "moto[server]>=5"  — then check that `moto_server --help` runs.';
+const INSTALL_JAVA = 'Install a Java runtime ≥ 17 for DynamoDB Local: apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS) — then check that `java -version` runs.';
 
 export interface Emulator {
   readonly name: string;

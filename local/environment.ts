@@ -42,7 +42,7 @@ import { replicationLagMs, TableReplicator } from './replicator';
  * per region.
  */
 
-export const LOCAL_DIR = path.resolve(__dirname, '..', '.local');
+const LOCAL_DIR = path.resolve(__dirname, '..', '.local');
 export const ENDPOINTS_FILE = path.join(LOCAL_DIR, 'endpoints.json');
 const LOCK_FILE = path.join(LOCAL_DIR, 'env.lock');
 /** Never handed to an SDK client as it is: the SDK marks credentials objects it is given (`$source`). */
@@ -51,7 +51,7 @@ const ALARM_TICK_MS = 1_000;
 /** The SDK warns on Node < 22 (it stops supporting 20 in 2027); Lambda runs Node 24, so locally it is noise. */
 export const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as const;
 
-export interface RegionEndpoints {
+interface RegionEndpoints {
   readonly api: string;
   /**
    * The region's DynamoDB (its replica of the global table), behind IAM enforcement: requests must

@@ -30,7 +30,7 @@ const THROTTLE_RETRY_FIRST_MS = 200;
 const THROTTLE_RETRY_MAX_MS = 5_000;
 
 /** MaximumEventAgeInSeconds' default, 6 hours: how long Lambda keeps retrying a throttled event. */
-export const DEFAULT_MAXIMUM_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
+const DEFAULT_MAXIMUM_EVENT_AGE_MS = 6 * 60 * 60 * 1000;
 
 export interface AsyncInvokeOptions {
   /** How long the event may stay in Lambda's queue; an event too old for its next retry is discarded (to the dead-letter queue). */

@@ -14,7 +14,7 @@ import { closeServer, listenLocally } from './local-server';
 
 export const LOCAL_INTERVAL_DIVISOR = 30;
 /** Route 53 counts a check as failed when no 2xx/3xx arrives within about 2 s of connecting. */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+const HEALTH_CHECK_TIMEOUT_MS = 2000;
 
 /** One latency record with its health check, as the templates define it. */
 export interface LatencyRoute {
@@ -98,7 +98,7 @@ export function chooseRegion(order: readonly string[], healthy: (region: string)
 }
 
 /** A check passes on a 2xx or 3xx answer within the timeout, as Route 53's HTTP(S) checks do. */
-export async function checkOnce(url: string, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<boolean> {
+async function checkOnce(url: string, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await response.arrayBuffer();

@@ -52,7 +52,7 @@ const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
 const SERVICE_PRINCIPAL = /\.amazonaws\.com$/;
 
 /** The key resource policies are stored under: S3 objects share their bucket's policy, Lambda qualifiers their function's. */
-export function resourcePolicyKey(resourceArn: string): string {
+function resourcePolicyKey(resourceArn: string): string {
   if (resourceArn.startsWith('arn:aws:s3:::')) return resourceArn.split('/')[0];
   if (resourceArn.startsWith('arn:aws:lambda:')) return resourceArn.split(':').slice(0, 7).join(':');
   return resourceArn;

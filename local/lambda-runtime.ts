@@ -57,7 +57,7 @@ export interface InvokeError {
 /** Why Lambda throttled an invocation (the `Reason` of its TooManyRequestsException). */
 export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
 
-export interface ThrottleError extends InvokeError {
+interface ThrottleError extends InvokeError {
   readonly errorType: 'TooManyRequestsException';
   readonly errorMessage: 'Rate Exceeded.';
   readonly reason: ThrottleReason;

@@ -177,7 +177,7 @@ export interface ProvisionContext extends ProvisionOptions {
 }
 
 /** Creates one resource (in an emulator, or in the LocalRegion) and answers its Ref and GetAtt values. */
-export type Provisioner = (context: ProvisionContext, resource: TemplateResource) => Promise<ResourceValues>;
+type Provisioner = (context: ProvisionContext, resource: TemplateResource) => Promise<ResourceValues>;
 
 /** Types missing here are inert (provision/inert.ts). */
 const PROVISIONERS: Record<string, Provisioner> = {

@@ -19,7 +19,7 @@ import { followTableStream } from './table-stream';
  * DynamoDB Local stamps stream records to the second, too coarse to order writes by.
  */
 
-export const DEFAULT_REPLICATION_LAG_MS = 1_000;
+const DEFAULT_REPLICATION_LAG_MS = 1_000;
 const POLL_INTERVAL_MS = 100;
 
 export interface Replica {

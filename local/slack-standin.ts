@@ -72,7 +72,7 @@ export interface FailedDelivery {
 }
 
 /** The Slack emoji the app's messages use, and a few common ones; other codes are shown as they are. */
-export const EMOJI: Readonly<Record<string, string>> = {
+const EMOJI: Readonly<Record<string, string>> = {
   rotating_light: '🚨',
   white_check_mark: '✅',
   grey_question: '❔',
@@ -118,14 +118,14 @@ export interface SendCommandOptions {
 /** Larger bodies are refused (413), so a runaway sender cannot fill memory. */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 /** Oldest messages are dropped beyond this, so a long `npm start` session stays small. */
-export const MAX_RECORDED_MESSAGES = 1000;
+const MAX_RECORDED_MESSAGES = 1000;
 /**
  * How long a slash command waits for the app. Slack itself gives up after 3 s; this is longer so a
  * cold local handler is not mistaken for a broken one.
  */
-export const COMMAND_TIMEOUT_MS = 10_000;
+const COMMAND_TIMEOUT_MS = 10_000;
 /** The user_name of commands sent without one. */
-export const DEFAULT_USER_NAME = 'local-developer';
+const DEFAULT_USER_NAME = 'local-developer';
 
 /** The workspace every command comes from; configure the local app to expect these IDs. */
 export const LOCAL_WORKSPACE = {

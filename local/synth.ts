@@ -6,7 +6,7 @@ import { RegionalAppStage } from '../stages/regional-app-stage';
 import { LOCAL_ACCOUNT_ID } from './provision';
 
 /** Resource names locally: `<project>-local-…`, so nothing is mistaken for a deployed stage. */
-export const LOCAL_STAGE_NAME = 'local';
+const LOCAL_STAGE_NAME = 'local';
 
 /**
  * Synthesizes the RegionalApp stage for every app region exactly as the pipeline builds it

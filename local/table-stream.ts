@@ -10,14 +10,14 @@ import { repeat, type Poller } from './poller';
  */
 
 /** TTL deletes, as DynamoDB streams them: a REMOVE by the DynamoDB service. */
-export const TTL_DELETER = { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } as const;
+const TTL_DELETER = { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' } as const;
 
 /**
  * A stream record as AWS writes it. DynamoDB Local names its own region "ddblocal" and gives a TTL
  * delete an event name the SDK does not know (it parses as UNKNOWN_TO_SDK_VERSION) and no
  * userIdentity; AWS streams those as REMOVE by the DynamoDB service.
  */
-export function asAwsRecord(record: _Record, region: string): _Record {
+function asAwsRecord(record: _Record, region: string): _Record {
   const known = record.eventName === 'INSERT' || record.eventName === 'MODIFY' || record.eventName === 'REMOVE';
   if (known) return { ...record, awsRegion: region };
   return { ...record, awsRegion: region, eventName: 'REMOVE', userIdentity: TTL_DELETER };

@@ -8,7 +8,7 @@ import { synthesizedStacks } from '../lib/assembly';
  * This is what makes the local environment follow the CDK code: nothing here names a resource.
  */
 
-export interface TemplateResource {
+interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
   readonly DependsOn?: string | string[];
@@ -179,7 +179,7 @@ function sub(argument: unknown, context: ResolveContext): string {
 }
 
 /** Logical IDs a resource's properties refer to (Ref, Fn::GetAtt, Fn::Sub, DependsOn). */
-export function referencedResources(resource: TemplateResource, logicalIds: ReadonlySet<string>): Set<string> {
+function referencedResources(resource: TemplateResource, logicalIds: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   const note = (id: string) => { if (logicalIds.has(id)) found.add(id); };
   const walk = (value: unknown) => {

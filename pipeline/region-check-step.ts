@@ -23,7 +23,7 @@ export interface RegionCheckStepProps {
  * standard:7.0 image, which ships Google Chrome (stable) as `google-chrome` and a Chromium snapshot
  * build as /usr/local/bin/chromium, but no /usr/bin/chromium: the released Chrome is the one to test.
  */
-export const CHECK_BROWSER = 'google-chrome';
+const CHECK_BROWSER = 'google-chrome';
 
 /**
  * Post-deploy integration step for one region (P6): runs the end-to-end suite (integ/) against the

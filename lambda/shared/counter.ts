@@ -23,7 +23,7 @@ import { readViewShards, totalViews } from './view-shards';
  * How long a click's idempotency marker is kept: longer than anything can be replayed — the DLQ
  * keeps messages 14 days and the ingest bucket keeps files 30.
  */
-export const COUNTED_MARKER_DAYS = 35;
+const COUNTED_MARKER_DAYS = 35;
 
 export type CountResult = 'counted' | 'duplicate';
 

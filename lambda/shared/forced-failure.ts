@@ -19,7 +19,7 @@ export interface ForcedFailureFlag {
 }
 
 /** The flag's value when the stack creates it. */
-export const NOT_FAILING: ForcedFailureFlag = { failing: false };
+const NOT_FAILING: ForcedFailureFlag = { failing: false };
 export const INITIAL_FLAG_VALUE = JSON.stringify(NOT_FAILING);
 
 /** The status health and click answer while their region is failing on purpose. */

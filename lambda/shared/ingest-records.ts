@@ -123,7 +123,7 @@ export interface FileRecord {
   readonly problem?: string;
 }
 
-export const CSV_COLUMNS = { required: ['clickedAt'], optional: ['page', 'idempotencyKey'] } as const;
+const CSV_COLUMNS = { required: ['clickedAt'], optional: ['page', 'idempotencyKey'] } as const;
 
 /** A CSV file's data rows as records keyed by the header line's column names. */
 export function csvRecords(text: string): FileRecord[] {

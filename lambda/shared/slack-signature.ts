@@ -11,8 +11,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** Slack's recommendation: refuse requests whose timestamp is more than five minutes off. */
 export const MAX_SKEW_SECONDS = 5 * 60;
 
-export const SIGNATURE_HEADER = 'x-slack-signature';
-export const TIMESTAMP_HEADER = 'x-slack-request-timestamp';
+const SIGNATURE_HEADER = 'x-slack-signature';
+const TIMESTAMP_HEADER = 'x-slack-request-timestamp';
 
 export function slackSignature(signingSecret: string, timestampSeconds: number | string, rawBody: Buffer | string): string {
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:`).update(rawBody).digest('hex')}`;

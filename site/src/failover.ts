@@ -94,7 +94,7 @@ export interface RegionToken {
 }
 
 /** The token is treated as expired this long before Cognito's stated expiry, to allow for clock skew. */
-export const EXPIRY_MARGIN_MS = 30_000;
+const EXPIRY_MARGIN_MS = 30_000;
 
 export function tokenFrom(idToken: string, expiresInSeconds: number, now: number): RegionToken {
   return { idToken, expiresAt: now + expiresInSeconds * 1000 - EXPIRY_MARGIN_MS };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import packageJson from '../../package.json';
 import { buildApp } from '../../pipeline/app';
@@ -157,7 +159,7 @@ describe('PipelineStack, wave rollout (default)', () => {
     ]);
     const [synth] = projectsRunning(template, 'npx cdk synth');
     const spec = buildSpecOf(synth);
-    expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: 22 });
+    expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: Number(readFileSync(path.join(__dirname, '..', '..', '.nvmrc'), 'utf8')) }); // from buildspec.yml
     expect(spec.phases.build.commands).toEqual([
       'npm run config:check -- --deployable', 'npm run lint', 'npm run test:unit', 'npx cdk synth',
     ]);

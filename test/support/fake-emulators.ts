@@ -28,7 +28,7 @@ export function sdkClients(region: string): AwsClients {
  * Clients that answer provisioning calls as moto does (ids, ARNs, and what earlier stacks put in
  * SSM, read back by the SSM-typed template parameters), for provisioning the real app in unit tests.
  */
-export function fakeEmulators(region: string): AwsClients {
+function fakeEmulators(region: string): AwsClients {
   const parameters = new Map<string, string>();
   const answers: Record<string, (input: any) => unknown> = {
     CreateUserPoolCommand: () => ({ UserPool: { Id: `${region}_Pr0beP00l`, Arn: `arn:aws:cognito-idp:${region}:${LOCAL_ACCOUNT_ID}:userpool/${region}_Pr0beP00l` } }),

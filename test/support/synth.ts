@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readCdkJsonContext, type AppConfig } from '../../lib/config';
 import { PipelineStack } from '../../pipeline/pipeline-stack';
 
-export interface RenderedAction {
+interface RenderedAction {
   readonly name: string;
   readonly runOrder: number;
   readonly provider: string;
