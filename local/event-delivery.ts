@@ -57,9 +57,17 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
 
 const DENIED_POLL_PAUSE_MS = 1_000;
 
+/**
+ * How long each ReceiveMessage waits for a message: the longest SQS allows, as Lambda's pollers
+ * use. A message wakes the wait at once, so this costs no latency; it spares moto a request per
+ * second per queue while the queue is idle. Stopping aborts the wait.
+ */
+const LONG_POLL_SECONDS = 20;
+
 /** Long-polls one queue until stopped, handing each batch to `handle`, which returns what to delete. */
 function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: (messages: Message[]) => Promise<Message[]>, onError: (error: unknown) => void, mayPoll: () => Promise<boolean> = async () => true): Poller {
-  return repeat(async () => {
+  const stopping = new AbortController();
+  const poller = repeat(async () => {
     if (!(await mayPoll())) {
       await sleep(DENIED_POLL_PAUSE_MS);
       return;
@@ -67,16 +75,23 @@ function pollQueue(sqs: SQSClient, queueUrl: string, batchSize: number, handle: 
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: batchSize,
-      WaitTimeSeconds: 1,
+      WaitTimeSeconds: LONG_POLL_SECONDS,
       MessageSystemAttributeNames: ['All'],
       MessageAttributeNames: ['All'],
-    }));
+    }), { abortSignal: stopping.signal });
     if (Messages.length === 0) return;
     const done = await handle(Messages);
     if (done.length > 0) {
       await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
     }
   }, 0, onError);
+  return {
+    stop: async () => {
+      const stopped = poller.stop();
+      stopping.abort();
+      await stopped;
+    },
+  };
 }
 
 /**

@@ -21,7 +21,8 @@ export function repeat(step: () => Promise<void>, intervalMs: number, onError: (
         await step();
         await sleep(intervalMs);
       } catch (error) {
-        if (running) onError(error);
+        if (!running) break;
+        onError(error);
         await sleep(Math.max(intervalMs, ERROR_PAUSE_MS));
       }
     }
