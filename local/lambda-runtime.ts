@@ -378,6 +378,9 @@ export class LocalFunction {
   private initialize(): Promise<Environment | InvokeError> {
     this.started += 1;
     const worker = new Worker(WORKER_FILE, {
+      // Not the parent's `--import tsx` (and its module hooks): a Lambda runtime loads the bundle as
+      // plain JavaScript, and inheriting them cost each cold start far more CPU than the bundle itself.
+      execArgv: [],
       workerData: this.entry,
       env: { ...this.spec.environment },
       stdout: true,

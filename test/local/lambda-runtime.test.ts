@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CONCURRENCY_QUOTA_VARIABLE } from '../../local/create-checks';
@@ -165,6 +166,24 @@ describe('LocalFunction', () => {
     expect(second.awsRequestId).not.toBe(first.awsRequestId);
     expect(first.remainingTimeMs).toBeGreaterThan(0);
     expect(first.remainingTimeMs).toBeLessThanOrEqual(3_000);
+  });
+
+  test("an environment runs the bundle on plain Node, without the local process's flags (npm start's `--import tsx` and its module hooks)", () => {
+    // Run the runtime as npm start runs it: under `node --import tsx`, whose flags a worker would inherit by default.
+    const codeDir = path.join(workDir, 'flags');
+    mkdirSync(codeDir);
+    writeFileSync(path.join(codeDir, 'index.mjs'), 'export const handler = async () => process.execArgv;');
+    const script = path.join(workDir, 'flags.ts');
+    const spec = { ...specFor('regionalapp-local-flags', { source: '' }), codeDir };
+    writeFileSync(script, `
+      import { LocalFunction } from ${JSON.stringify(path.resolve(__dirname, '../../local/lambda-runtime'))};
+      import { MetricStore } from ${JSON.stringify(path.resolve(__dirname, '../../local/metric-store'))};
+      const fn = new LocalFunction(${JSON.stringify(spec)}, new MetricStore(), ${JSON.stringify(logDir)});
+      fn.invoke({}).then(async (result) => { console.log(JSON.stringify(result)); await fn.stop(); });
+    `);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout.trim().split('\n').pop()!)).toEqual({ ok: true, payload: [] });
   });
 
   test('loads a CommonJS bundle that sets exports.handler', async () => {
