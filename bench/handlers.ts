@@ -48,7 +48,7 @@ const MIN_SAMPLES = 5;
 
 /** The Lambda runtime our functions use (lib/regional-function.ts) and the esbuild target NodejsFunction derives from it. */
 const LAMBDA_RUNTIME = FUNCTION_RUNTIME.name;
-const DEFAULT_TARGET = 'node24';
+const DEFAULT_TARGET = LAMBDA_RUNTIME.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 const SMITHY_FLAG = '@aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages';
 

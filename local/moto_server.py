@@ -6,12 +6,14 @@ whole parser on every parse (jsonpath_ng/ext/parser.py: a new LALR table each ca
 ~0.2 s of pure Python per matched event, under the GIL, so every other request to moto waits
 too: PutEvents to a matching rule ran at ~4 calls/s however many callers there were. The
 parsed expressions are immutable, so remembering them (functools.lru_cache) returns the same
-results: one matched PutEvents takes ~14 ms. 
+results: one matched PutEvents takes ~14 ms.
+
 Per request, moto's server also finds the backend for the request's host by listing its own
 package directory (moto/backends.py, list_of_moto_modules: an isdir per entry) and then trying
 its URL patterns one by one (moto_server/werkzeug_app.py, get_backend_for_host), and logs a
 request line through werkzeug's logger. The directory and the patterns do not change while it
-runs, so both lookups are remembered per host; request lines are not logged (errors still are).
+runs, so both lookups are remembered per host; request lines are not logged (exceptions
+inside moto still are).
 Under the local load benchmark these were moto's largest costs after the parser.
 
 local/emulators.ts starts moto through this file when python3 can import moto, else
